@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make initramfs: busybox-static (arm64, from Debian) + the project's guest
+# programs (tests/guest/*.c and bench/guest/*.c, cross-compiled static) +
+# /init and the scenario scripts, packed as a gzip'd cpio in $PV_CACHE/out.
+. "$(dirname "$0")/lib.sh"
+
+ROOT=$PV_CACHE/initramfs-root
+IMG=$OUT/initramfs.cpio.gz
+GUEST_CC=${GUEST_CC:-${CROSS}gcc}
+GUEST_CFLAGS=(-static -O2 -g0 -Wall -Wextra -Werror -I"$TOP/spec"
+	-I"$PV_CACHE/linux-headers/include" -I"$SYSROOT/usr/include"
+	-I"$SYSROOT/usr/include/aarch64-linux-gnu")
+GUEST_LDFLAGS=(-L"$SYSROOT/usr/lib/aarch64-linux-gnu")
+
+APPLETS="sh ash mount umount cat ls echo printf test [ [[ grep egrep sed awk
+cut tr head tail wc sort uniq readlink dirname basename sha256sum md5sum dd
+od hexdump sleep mkdir rmdir ln rm cp mv poweroff reboot sync dmesg uname
+find xargs expr seq true false env time timeout stat chmod date tee"
+
+build_programs() {
+	local src out
+	mkdir -p "$ROOT/bin"
+	for src in "$TOP"/tests/guest/*.c "$TOP"/bench/guest/*.c; do
+		[ -e "$src" ] || continue
+		out=$ROOT/bin/$(basename "$src" .c)
+		if [ ! -e "$out" ] || [ "$src" -nt "$out" ] || [ "$0" -nt "$out" ]; then
+			echo "CC $src"
+			"$GUEST_CC" "${GUEST_CFLAGS[@]}" -o "$out" "$src" "${GUEST_LDFLAGS[@]}" \
+				$(sed -n 's|^// guest-ldlibs: ||p' "$src")
+		fi
+	done
+}
+
+populate() {
+	local a
+	[ -x "$SYSROOT/bin/busybox" ] || die "arm64 busybox missing: run 'make setup' first"
+	mkdir -p "$ROOT"/{bin,sbin,proc,sys,dev,tmp,etc,scenarios}
+	cp "$SYSROOT/bin/busybox" "$ROOT/bin/busybox"
+	for a in $APPLETS; do
+		ln -sf busybox "$ROOT/bin/$a"
+	done
+	cp "$TOP/tests/guest/init" "$ROOT/init"
+	rm -rf "$ROOT/scenarios"
+	mkdir -p "$ROOT/scenarios"
+	cp "$TOP"/tests/guest/scenarios/* "$ROOT/scenarios/"
+	if [ -d "$TOP/bench/guest/scenarios" ]; then
+		cp "$TOP"/bench/guest/scenarios/* "$ROOT/scenarios/"
+	fi
+	chmod +x "$ROOT/init" "$ROOT"/scenarios/*.sh
+}
+
+pack() {
+	(cd "$ROOT" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc --owner 0:0 --quiet) | gzip -1 >"$IMG.tmp"
+	mv "$IMG.tmp" "$IMG"
+}
+
+step initramfs-programs build_programs
+step initramfs-populate populate
+step initramfs-pack pack
+say "initramfs: $IMG ($(du -k "$IMG" | cut -f1) KiB)"

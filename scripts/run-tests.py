@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""make test: run every test suite and print one TAP stream.
+
+Suites are commands that print TAP. Each result line becomes one line of
+the combined stream, named "<suite>: <test>". A suite that exits non-zero
+without reporting a failure, or that reports no test at all, counts as a
+failure of its own: nothing is passed by default. The stream ends with
+"N passed, N failed" and the exit status is 0 only when nothing failed.
+
+  scripts/run-tests.py [--only unit|qtest|guest|REGEX] [--list]
+"""
+
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("PV_CACHE") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "pv-iommu")
+OUT = os.path.join(CACHE, "out")
+QEMU_BUILD = os.path.join(CACHE, "qemu-build")
+IMAGES = os.path.join(CACHE, "images")
+TESTS_LIST = os.path.join(CACHE, "tests-list.txt")
+
+RESULT_RE = re.compile(r"^(ok|not ok)\s+(\d+)\s*(?:-\s*)?(.*)$")
+QOS_PREFIX = "/aarch64/virt/generic-pcihost/pci-bus-generic/pci-bus/virtio-iommu-pci/virtio-iommu"
+
+
+def boot(scenario, iommu, name, *extra, disk="disk64"):
+    img = os.path.join(IMAGES, disk + ".img")
+    sha = open(img + ".sha256").read().strip() if os.path.exists(img + ".sha256") else "missing"
+    seed = open(img + ".seed").read().strip() if os.path.exists(img + ".seed") else "0"
+    return [os.path.join(TOP, "scripts/boot.py"), "--scenario", scenario, "--iommu", iommu,
+            "--name", name, "--disk", img, "--append", "pv.sha256=" + sha,
+            "--append", "pv.seed=" + seed] + list(extra)
+
+
+def qos_test(paths):
+    cmd = [os.path.join(QEMU_BUILD, "tests/qtest/qos-test"), "--tap", "-k"]
+    for p in paths:
+        cmd += ["-p", p]
+    return cmd
+
+
+def suites():
+    """(name, group, command, env) in the order they run."""
+    s = []
+    s.append(("spec-layout", "unit",
+              ["bash", "-c", "gcc -std=gnu11 -Wall -Wextra -Werror -I spec "
+               "-o \"$PV_CACHE/test_spec_layout\" tests/unit/test_spec_layout.c && "
+               "\"$PV_CACHE/test_spec_layout\""], None))
+    if os.path.exists(os.path.join(TOP, "host-backend/Makefile")):
+        s.append(("host-backend", "unit", ["make", "-s", "-C", "host-backend", "test"], None))
+        s.append(("host-backend-fuzz", "unit",
+                  ["make", "-s", "-C", "host-backend", "fuzz-short"], None))
+    qenv = {"QTEST_QEMU_BINARY": os.path.join(QEMU_BUILD, "qemu-system-aarch64")}
+    s.append(("qemu-virtio-iommu", "qtest",
+              qos_test([QOS_PREFIX + "/virtio-iommu-tests/" + t
+                        for t in ("config", "attach_detach", "map_unmap")]), qenv))
+    s.append(("blk-read-none", "guest", boot("blk-read", "none", "blk-read-none"), None))
+    s.append(("blk-read-smmuv3", "guest",
+              boot("blk-read", "smmuv3", "blk-read-smmuv3",
+                   "--expect-trace", "smmuv3_translate_success>=1"), None))
+    s.append(("blk-read-virtio", "guest",
+              boot("blk-read", "virtio", "blk-read-virtio",
+                   "--expect-trace", "virtio_iommu_attach>=1",
+                   "--expect-trace", "virtio_iommu_map>=1"), None))
+    s.append(("harness-negative", "guest", [os.path.join(TOP, "tests/guest/harness-negative.sh")],
+              None))
+    # Runs last: checks the conformance index against the tests that exist.
+    s.append(("conformance-index", "unit",
+              ["python3", "spec/check-conformance.py", "--tests", TESTS_LIST], None))
+    return s
+
+
+def existing_tests(results):
+    """Names the conformance index may refer to."""
+    names = set()
+    for suite, test in results:
+        names.add("unit:%s:%s" % (suite, test))
+    for f in glob.glob(os.path.join(TOP, "tests/guest/scenarios/*.sh")):
+        names.add("guest:" + os.path.basename(f)[:-3])
+    for binary in glob.glob(os.path.join(QEMU_BUILD, "tests/qtest/*-test")):
+        try:
+            out = subprocess.run([binary, "-l"], capture_output=True, text=True, timeout=60,
+                                 env=dict(os.environ, QTEST_QEMU_BINARY=os.path.join(
+                                     QEMU_BUILD, "qemu-system-aarch64"))).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        names.update("qtest:" + line.strip() for line in out.splitlines()
+                     if line.startswith("/"))
+    os.makedirs(CACHE, exist_ok=True)
+    with open(TESTS_LIST, "w") as f:
+        f.write("\n".join(sorted(names)) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", help="group (unit, qtest, guest) or regex of suite names")
+    ap.add_argument("--list", action="store_true")
+    a = ap.parse_args()
+    only = a.only or os.environ.get("TESTS")
+    chosen = [x for x in suites() if not only or only == x[1] or
+              (only not in ("unit", "qtest", "guest") and re.search(only, x[0]))]
+    if a.list:
+        for name, group, cmd, _ in chosen:
+            print("%-20s %-6s %s" % (name, group, " ".join(cmd)))
+        return 0
+
+    n = passed = failed = 0
+    results = []
+    summary = []
+    for name, group, cmd, env in chosen:
+        if name == "conformance-index":
+            existing_tests(results)
+        print("# suite %s (%s): %s" % (name, group, " ".join(cmd)), flush=True)
+        t0 = time.monotonic()
+        e = dict(os.environ, PV_CACHE=CACHE, **(env or {}))
+        proc = subprocess.run(cmd, cwd=TOP, env=e, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace")
+        dt = time.monotonic() - t0
+        s_pass = s_fail = 0
+        for line in proc.stdout.splitlines():
+            m = RESULT_RE.match(line)
+            if not m:
+                if line.startswith("#"):
+                    print("    " + line)
+                continue
+            n += 1
+            ok = m.group(1) == "ok"
+            skip = re.search(r"#\s*SKIP", line, re.I)
+            desc = m.group(3)
+            results.append((name, re.sub(r"\s*#.*$", "", desc).strip()))
+            print("%s %d - %s: %s" % ("ok" if ok else "not ok", n, name, desc))
+            if ok and not skip:
+                s_pass += 1
+            elif ok and skip:
+                # A skipped check is not a pass: it is reported, not counted.
+                pass
+            else:
+                s_fail += 1
+        if s_fail == 0 and (proc.returncode != 0 or s_pass == 0):
+            n += 1
+            s_fail += 1
+            why = ("exited with status %d" % proc.returncode if proc.returncode
+                   else "reported no passing test")
+            print("not ok %d - %s: suite %s" % (n, name, why))
+            for line in proc.stdout.splitlines()[-30:]:
+                print("#   " + line)
+        elif s_fail:
+            for line in proc.stdout.splitlines():
+                if line.startswith("# FAIL") or line.startswith("#   "):
+                    print("    " + line)
+        passed += s_pass
+        failed += s_fail
+        summary.append("# %-20s %3d passed %3d failed %6.1fs" % (name, s_pass, s_fail, dt))
+        sys.stdout.flush()
+    print("1..%d" % n)
+    print("\n".join(summary))
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
