@@ -74,8 +74,8 @@ struct virtio_iommu_probe_table_format {
 #define VIRTIO_IOMMU_ARM_F_HD			(1 << 2) /* HW dirty state */
 #define VIRTIO_IOMMU_ARM_F_STALL		(1 << 3) /* stalls supported */
 #define VIRTIO_IOMMU_ARM_F_STALL_FORCE		(1 << 4) /* stalls forced */
-#define VIRTIO_IOMMU_ARM_F_TT_LE		(1 << 5) /* LE tables/CDs */
-#define VIRTIO_IOMMU_ARM_F_TT_BE		(1 << 6) /* BE tables/CDs */
+#define VIRTIO_IOMMU_ARM_F_TT_LE		(1 << 5) /* LE translation tables */
+#define VIRTIO_IOMMU_ARM_F_TT_BE		(1 << 6) /* BE translation tables */
 #define VIRTIO_IOMMU_ARM_F_ATS			(1 << 7) /* ATC present */
 #define VIRTIO_IOMMU_ARM_F_MASK			0xff
 
