@@ -57,7 +57,7 @@ def suites():
     if os.path.exists(os.path.join(TOP, "host-backend/Makefile")):
         s.append(("host-backend", "unit", ["make", "-s", "-C", "host-backend", "test"], None))
         s.append(("host-backend-fuzz", "unit",
-                  ["make", "-s", "-C", "host-backend", "fuzz-short"], None))
+                  ["make", "-s", "-C", "host-backend", "fuzz-short", "FUZZ_SHORT_TIME=8"], None))
     qenv = {"QTEST_QEMU_BINARY": os.path.join(QEMU_BUILD, "qemu-system-aarch64")}
     s.append(("qemu-virtio-iommu", "qtest",
               qos_test([QOS_PREFIX + "/virtio-iommu-tests/" + t
