@@ -100,7 +100,8 @@ def main():
     p.add_argument("--trace", action="append", default=[],
                    help="QEMU trace event (pattern) to count")
     p.add_argument("--expect-trace", action="append", default=[], metavar="EVENT>=N",
-                   help="fail unless the trace event fired at least N times")
+                   help="fail unless the trace event count satisfies the condition "
+                        "(EVENT>=N, EVENT<=N or EVENT==N)")
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--smp", type=int, default=2)
     p.add_argument("--mem", default="1G")
@@ -112,10 +113,14 @@ def main():
     p.add_argument("--show-console", action="store_true", help="print the whole console")
     a = p.parse_args()
 
+    expects = []
     for ev in a.expect_trace:
-        name = ev.split(">=")[0]
-        if name not in a.trace:
-            a.trace.append(name)
+        m = re.match(r"^([\w*]+)(>=|<=|==)(\d+)$", ev)
+        if not m:
+            p.error("--expect-trace wants EVENT>=N, EVENT<=N or EVENT==N, not %r" % ev)
+        expects.append((m.group(1), m.group(2), int(m.group(3))))
+        if m.group(1) not in a.trace:
+            a.trace.append(m.group(1))
     name = a.name or "%s-%s" % (a.scenario, a.iommu)
     os.makedirs(LOGS, exist_ok=True)
     console_log = os.path.join(LOGS, "boot-%s.log" % name)
@@ -176,11 +181,11 @@ def main():
             pat = re.compile(r"\b" + re.escape(ev).replace(r"\*", r"\w*") + r"\b")
             counts[ev] = len(pat.findall(text))
             print("# trace %s: %d" % (ev, counts[ev]))
-    for ev in a.expect_trace:
-        evname, _, n = ev.partition(">=")
-        if counts.get(evname, 0) < int(n or 1):
-            problems.append("QEMU trace event %s fired %d times, expected >= %s"
-                            % (evname, counts.get(evname, 0), n or 1))
+    for evname, op, n in expects:
+        c = counts.get(evname, 0)
+        if not {">=": c >= n, "<=": c <= n, "==": c == n}[op]:
+            problems.append("QEMU trace event %s fired %d times, expected %s %d"
+                            % (evname, c, op, n))
 
     print("# boot %s: %.1fs wall" % (name, elapsed))
     if problems and status == 0:

@@ -61,6 +61,24 @@ unpack() {
 }
 
 
+# The virtio-iommu nested extension compiles host-backend/ (libpvb), the
+# spec's wire-format header and the conformance qtests from this repository,
+# not copies: link them into the tree (qemu-device/patches make
+# hw/virtio/meson.build and tests/qtest/meson.build use the links). meson
+# lists host-backend/src/*.c when it configures: reconfigure when that set
+# changes.
+link_repo() {
+	ln -sfn "$TOP/host-backend" "$QEMU_SRC/hw/virtio/pvb"
+	ln -sfn "$TOP/spec" "$QEMU_SRC/hw/virtio/pvb-spec"
+	ln -sfn "$TOP/tests/conformance" "$QEMU_SRC/tests/qtest/conformance"
+	local srcs
+	srcs=$(cd "$TOP/host-backend/src" && ls -- *.c | sha256sum)
+	if [ "$(cat "$QEMU_SRC/.pv-pvb-srcs" 2>/dev/null)" != "$srcs" ]; then
+		echo "$srcs" >"$QEMU_SRC/.pv-pvb-srcs"
+		touch "$QEMU_SRC/hw/virtio/meson.build"
+	fi
+}
+
 configure() {
 	mkdir -p "$QEMU_BUILD"
 	cd "$QEMU_BUILD" && "$QEMU_SRC/configure" "${CONFIGURE_OPTS[@]}"
@@ -76,10 +94,12 @@ if [ "$(cat "$QEMU_SRC/.pv-key" 2>/dev/null)" != "$key" ]; then
 	[ -f "$DL_DIR/$QEMU_ORIG" ] || die "QEMU source missing: run 'make setup' first"
 	step qemu-unpack unpack
 	step qemu-overlay sync_overlay "$QEMU_SRC" "$OVERLAY" "$DL_DIR/$QEMU_ORIG"
+	link_repo
 	step qemu-configure configure
 	echo "$key" >"$QEMU_SRC/.pv-key"
 else
 	step qemu-overlay sync_overlay "$QEMU_SRC" "$OVERLAY" "$DL_DIR/$QEMU_ORIG"
+	link_repo
 fi
 command -v ccache >/dev/null && ccache -z >/dev/null
 step qemu-build build

@@ -62,14 +62,27 @@ def suites():
     s.append(("qemu-virtio-iommu", "qtest",
               qos_test([QOS_PREFIX + "/virtio-iommu-tests/" + t
                         for t in ("config", "attach_detach", "map_unmap")]), qenv))
+    s.append(("conformance", "qtest",
+              qos_test([QOS_PREFIX + "/virtio-iommu-tests/nested",
+                        QOS_PREFIX + "/virtio-iommu-tests/std"]), qenv))
     s.append(("blk-read-none", "guest", boot("blk-read", "none", "blk-read-none"), None))
     s.append(("blk-read-smmuv3", "guest",
               boot("blk-read", "smmuv3", "blk-read-smmuv3",
                    "--expect-trace", "smmuv3_translate_success>=1"), None))
-    s.append(("blk-read-virtio", "guest",
-              boot("blk-read", "virtio", "blk-read-virtio",
+    # The device with the nested feature off behaves as the stock device:
+    # the driver falls back to MAP/UNMAP.
+    s.append(("blk-read-virtio-stock", "guest",
+              boot("blk-read", "virtio", "blk-read-virtio-stock", "--iommu-prop", "nested=off",
                    "--expect-trace", "virtio_iommu_attach>=1",
-                   "--expect-trace", "virtio_iommu_map>=1"), None))
+                   "--expect-trace", "virtio_iommu_map>=1",
+                   "--expect-trace", "virtio_iommu_nested_attach_table==0"), None))
+    # Nested: one ATTACH_TABLE, translations by walking the guest's tables,
+    # and not a single MAP request.
+    s.append(("blk-read-virtio-nested", "guest",
+              boot("blk-read", "virtio", "blk-read-virtio-nested",
+                   "--expect-trace", "virtio_iommu_nested_attach_table>=1",
+                   "--expect-trace", "virtio_iommu_nested_translate>=1",
+                   "--expect-trace", "virtio_iommu_map==0"), None))
     s.append(("harness-negative", "guest", [os.path.join(TOP, "tests/guest/harness-negative.sh")],
               None))
     # Runs last: checks the conformance index against the tests that exist.

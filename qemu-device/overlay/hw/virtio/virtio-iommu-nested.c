@@ -1,0 +1,1097 @@
+/*
+ * virtio-iommu nested extension: guest-owned Arm SMMUv3 stage-1 tables
+ *
+ * Copyright (c) 2026 The pv-iommu authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * With VIRTIO_IOMMU_F_NESTED the driver keeps Arm SMMUv3 context
+ * descriptors (CDs) and VMSAv8-64 stage-1 tables in guest memory, attaches
+ * endpoints to a table domain with ATTACH_TABLE and invalidates the
+ * device's caches with INVALIDATE (spec/virtio-iommu-nested.md of the
+ * pv-iommu project; the statement IDs NEST-DEV-nn below refer to it).
+ *
+ * Emulated endpoints are translated here, in software: translate() looks
+ * the IOTLB up and, on a miss, fetches the CD and walks the guest's tables
+ * through libpvb, reading guest RAM only. Endpoints backed by a host IOMMU
+ * device (VFIO) report no TABLE_FORMAT property and keep MAP/UNMAP until
+ * the iommufd path exists (see nested_ep_caps()).
+ *
+ * Locking: the request handlers and translate() run with VirtIOIOMMU.mutex
+ * held, which serialises every access to the IOTLB, the CD cache and the
+ * domains; translate() may run on any vCPU thread.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/iov.h"
+#include "qemu/log.h"
+#include "qemu/rcu.h"
+#include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "qom/object.h"
+#include "system/address-spaces.h"
+#include "system/dma.h"
+#include "system/memory.h"
+#include "hw/boards.h"
+#include "hw/virtio/virtio.h"
+#include "hw/virtio/virtio-iommu-nested.h"
+#include "trace.h"
+
+#include "pvb/pvb.h"
+
+/* Capacity of the IOTLB and of the CD cache, shared by all table domains */
+#define NESTED_IOTLB_ENTRIES    4096
+#define NESTED_CD_CACHE_ENTRIES 256
+
+#define ATTACH_TABLE_LEN offsetof(struct virtio_iommu_req_attach_table, tail)
+#define INVALIDATE_HDR_LEN offsetof(struct virtio_iommu_req_invalidate, entries)
+#define INVALIDATE_MAX_LEN (INVALIDATE_HDR_LEN + \
+                            VIRTIO_IOMMU_INV_MAX_ENTRIES * \
+                            sizeof(struct virtio_iommu_inv_entry))
+
+/* Above this many VA ranges, an INVALIDATE notifies the whole space */
+#define NESTED_NOTIFY_MAX_RANGES 16
+
+/* Size of the Arm SMMUv3 table configuration, compared byte for byte */
+#define NESTED_DESC_LEN \
+    sizeof(((struct virtio_iommu_req_attach_table *)0)->desc)
+
+typedef struct VirtIOIOMMUNestedStats {
+    uint64_t kicks;
+    uint64_t requests[VIRTIO_IOMMU_T_INVALIDATE + 1]; /* [0]: unknown type */
+    uint64_t translations;
+    uint64_t s1_translations;
+    uint64_t walks;
+    uint64_t faults;
+    uint64_t faults_dropped;
+    uint64_t faults_unrecorded;
+    uint64_t faults_merged;
+    uint64_t inv_entries;
+    uint64_t inv_malformed;
+    uint64_t unmap_notifications;
+} VirtIOIOMMUNestedStats;
+
+typedef struct virtio_iommu_table_arm_smmuv3 VirtIOIOMMUArmTable;
+
+/* A table domain's configuration as it migrates */
+typedef struct VirtIOIOMMUNestedMig {
+    uint32_t domain;
+    uint16_t format;
+    uint8_t desc[NESTED_DESC_LEN];
+} VirtIOIOMMUNestedMig;
+
+struct VirtIOIOMMUNested {
+    VirtIOIOMMU *s;
+    bool realized;
+    bool offered;
+    /* TABLE_FORMAT of emulated endpoints (software walker) */
+    struct pvb_arm_caps sw_caps;
+    /* Limits INVALIDATE entries are checked against (NEST-DEV-59) */
+    struct pvb_arm_caps inv_caps;
+    struct pvb_iotlb *iotlb;
+    struct pvb_cd_cache *cd_cache;
+    uint32_t nr_table_domains;
+    VirtIOIOMMUNestedStats stats;
+    /* The last fault report, to merge the pieces of one access */
+    struct virtio_iommu_fault last_fault;
+    bool last_fault_valid;
+    /* INVALIDATE scratch buffers, used with the device mutex held */
+    uint8_t inv_buf[INVALIDATE_MAX_LEN];
+    struct pvb_invalidate inv;
+    /* Migration */
+    uint8_t mig_prop[sizeof(struct virtio_iommu_probe_table_arm_smmuv3)];
+    int32_t mig_nr;
+    VirtIOIOMMUNestedMig *mig;
+};
+
+struct VirtIOIOMMUNestedDomain {
+    VirtIOIOMMU *s;
+    uint16_t format;
+    uint8_t desc[NESTED_DESC_LEN];
+    struct pvb_s1_ctx ctx;
+};
+
+/* Guest memory: RAM of the system address space, never a device */
+
+/* Whether [@gpa, @gpa + @len) is entirely guest RAM (or ROM) */
+static bool nested_gpa_is_ram(uint64_t gpa, uint64_t len)
+{
+    if (!len || gpa + len - 1 < gpa) {
+        return false;
+    }
+    RCU_READ_LOCK_GUARD();
+    while (len) {
+        hwaddr xlat, l = len;
+        MemoryRegion *mr;
+
+        mr = address_space_translate(&address_space_memory, gpa, &xlat, &l,
+                                     false, MEMTXATTRS_UNSPECIFIED);
+        if (!memory_region_is_ram(mr) || memory_region_is_ram_device(mr) ||
+            !l) {
+            return false;
+        }
+        gpa += l;
+        len -= l;
+    }
+    return true;
+}
+
+/*
+ * libpvb's read callback: an address that is not RAM (MMIO, unassigned)
+ * fails, which the walker reports as CD_FETCH or WALK_EABT, so a hostile
+ * table can never make the device access another device.
+ */
+static int nested_mem_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+    if (!nested_gpa_is_ram(gpa, len)) {
+        return -EFAULT;
+    }
+    if (address_space_read(&address_space_memory, gpa, MEMTXATTRS_UNSPECIFIED,
+                           buf, len) != MEMTX_OK) {
+        return -EIO;
+    }
+    return 0;
+}
+
+static bool nested_ram_top_cb(Int128 start, Int128 len,
+                              const MemoryRegion *mr, hwaddr offset,
+                              void *opaque)
+{
+    uint64_t *top = opaque;
+    MemoryRegion *m = (MemoryRegion *)mr;
+
+    if (memory_region_is_ram(m) && !memory_region_is_ram_device(m)) {
+        *top = MAX(*top, int128_get64(int128_add(start, len)) - 1);
+    }
+    return false;
+}
+
+/*
+ * Stage-1 output size: the smallest SMMUv3 size that covers guest RAM,
+ * including the hotpluggable device memory region (NEST-DEV-19). Fixed at
+ * realize, so that TABLE_FORMAT never changes (NEST-DEV-17).
+ */
+static uint8_t nested_default_oas(void)
+{
+    static const uint8_t sizes[] = { 32, 36, 40, 42, 44, 48, 52 };
+    MachineState *ms = MACHINE(qdev_get_machine());
+    uint64_t top = 0;
+    int i;
+
+    WITH_RCU_READ_LOCK_GUARD() {
+        FlatView *fv = address_space_to_flatview(&address_space_memory);
+
+        flatview_for_each_range(fv, nested_ram_top_cb, &top);
+    }
+    if (ms->device_memory) {
+        top = MAX(top, ms->device_memory->base +
+                  memory_region_size(&ms->device_memory->mr) - 1);
+    }
+    for (i = 0; i < ARRAY_SIZE(sizes) - 1; i++) {
+        if (top < BIT_ULL(sizes[i])) {
+            break;
+        }
+    }
+    return sizes[i];
+}
+
+/* Capabilities */
+
+/*
+ * The TABLE_FORMAT capabilities of an endpoint; false if it has none, in
+ * which case the driver uses MAP/UNMAP for it.
+ */
+static bool nested_ep_caps(VirtIOIOMMU *s, IOMMUDevice *sdev,
+                           struct pvb_arm_caps *caps)
+{
+    if (!s->nst->offered) {
+        return false;
+    }
+    if (virtio_iommu_get_host_iommu_device(s, sdev->bus, sdev->devfn)) {
+        /*
+         * HOOK(iommufd): an endpoint backed by a host IOMMU device (VFIO)
+         * is translated by the host IOMMU, not by this walker. With an
+         * iommufd backend and a host SMMUv3 in nested mode, report the
+         * capabilities of pvb_smmu_caps_from_idr() (IOMMU_GET_HW_INFO),
+         * and install the guest's table as a nested HWPT at ATTACH_TABLE
+         * (spec section 18). Until that exists, no property: MAP/UNMAP.
+         */
+        return false;
+    }
+    *caps = s->nst->sw_caps;
+    return true;
+}
+
+ssize_t virtio_iommu_nested_fill_probe(VirtIOIOMMU *s, IOMMUDevice *sdev,
+                                       uint32_t ep_id, uint8_t *buf,
+                                       size_t free)
+{
+    struct virtio_iommu_probe_table_arm_smmuv3 prop;
+    struct pvb_arm_caps caps;
+
+    /* NEST-DEV-07: only when the feature is negotiated */
+    if (!virtio_vdev_has_feature(VIRTIO_DEVICE(s), VIRTIO_IOMMU_F_NESTED) ||
+        !nested_ep_caps(s, sdev, &caps)) {
+        return 0;
+    }
+    if (free < sizeof(prop)) {
+        return -ENOSPC;
+    }
+    pvb_arm_caps_to_probe(&caps, &prop);
+    memcpy(buf, &prop, sizeof(prop));
+    trace_virtio_iommu_nested_probe(ep_id, caps.ssid_bits, caps.oas,
+                                    caps.flags);
+    return sizeof(prop);
+}
+
+/* Notifications for vhost and other IOMMU notifiers */
+
+static void nested_notify_unmap(VirtIOIOMMU *s, IOMMUMemoryRegion *mr,
+                                uint64_t start, uint64_t last)
+{
+    IOMMUTLBEvent event = {
+        .type = IOMMU_NOTIFIER_UNMAP,
+        .entry = {
+            .target_as = &address_space_memory,
+            .perm = IOMMU_NONE,
+        },
+    };
+
+    if (!(mr->iommu_notify_flags & IOMMU_NOTIFIER_UNMAP)) {
+        return;
+    }
+    trace_virtio_iommu_nested_notify_unmap(mr->parent_obj.name, start, last);
+    s->nst->stats.unmap_notifications++;
+    for (;;) {
+        uint64_t mask = dma_aligned_pow2_mask(start, last, 64);
+
+        event.entry.iova = start;
+        event.entry.addr_mask = mask;
+        memory_region_notify_iommu(mr, 0, event);
+        if (last - start <= mask) {
+            break;
+        }
+        start += mask + 1;
+    }
+}
+
+static void nested_notify_unmap_domain(VirtIOIOMMU *s, VirtIOIOMMUDomain *d,
+                                       uint64_t start, uint64_t last)
+{
+    VirtIOIOMMUEndpoint *ep;
+
+    QLIST_FOREACH(ep, &d->endpoint_list, next) {
+        nested_notify_unmap(s, ep->iommu_mr, start, last);
+    }
+}
+
+/* Table domains */
+
+/* Drop everything cached for domain @d: DOMAIN, CD_ALL and ATC scopes */
+static void nested_flush_domain(VirtIOIOMMU *s, VirtIOIOMMUDomain *d)
+{
+    pvb_iotlb_inv_domain(s->nst->iotlb, d->id);
+    pvb_cd_cache_inv_domain(s->nst->cd_cache, d->id);
+    nested_notify_unmap_domain(s, d, 0, UINT64_MAX);
+}
+
+static VirtIOIOMMUNestedDomain *nested_domain_new(VirtIOIOMMU *s, uint32_t id,
+                                                  uint16_t format,
+                                                  const uint8_t *desc,
+                                                  const struct pvb_s1_table *t)
+{
+    VirtIOIOMMUNestedDomain *nd = g_new0(VirtIOIOMMUNestedDomain, 1);
+
+    nd->s = s;
+    nd->format = format;
+    memcpy(nd->desc, desc, NESTED_DESC_LEN);
+    nd->ctx = (struct pvb_s1_ctx) {
+        .table = *t,
+        .caps = s->nst->sw_caps,
+        .mem = { .read = nested_mem_read, .opaque = s },
+        .domain = id,
+        .iotlb = s->nst->iotlb,
+        .cd_cache = s->nst->cd_cache,
+    };
+    /* A new domain may reuse the ID of a dead one: start clean (NEST-DEV-36) */
+    pvb_iotlb_inv_domain(s->nst->iotlb, id);
+    pvb_cd_cache_inv_domain(s->nst->cd_cache, id);
+    s->nst->nr_table_domains++;
+    trace_virtio_iommu_nested_domain_new(id);
+    return nd;
+}
+
+void virtio_iommu_nested_domain_free(VirtIOIOMMUDomain *domain)
+{
+    VirtIOIOMMUNestedDomain *nd = domain->nested;
+    VirtIOIOMMU *s = nd->s;
+
+    trace_virtio_iommu_nested_domain_free(domain->id);
+    /* NEST-DEV-36: nothing derived from the configuration survives */
+    pvb_iotlb_inv_domain(s->nst->iotlb, domain->id);
+    pvb_cd_cache_inv_domain(s->nst->cd_cache, domain->id);
+    s->nst->nr_table_domains--;
+    domain->nested = NULL;
+    g_free(nd);
+}
+
+void virtio_iommu_nested_detach_endpoint(VirtIOIOMMUEndpoint *ep)
+{
+    IOMMUDevice *sdev = container_of(ep->iommu_mr, IOMMUDevice, iommu_mr);
+    VirtIOIOMMU *s = sdev->viommu;
+
+    /*
+     * NEST-DEV-35: translate() stops using the domain as soon as ep->domain
+     * changes, under the device mutex; notifiers forget what they cached.
+     */
+    trace_virtio_iommu_nested_detach(ep->domain->id, ep->id);
+    nested_notify_unmap(s, ep->iommu_mr, 0, UINT64_MAX);
+}
+
+/* ATTACH_TABLE */
+
+static uint8_t nested_attach_reject(uint32_t domain, uint32_t ep,
+                                    uint8_t status, const char *why)
+{
+    qemu_log_mask(LOG_GUEST_ERROR,
+                  "virtio-iommu: ATTACH_TABLE domain %u endpoint %u: %s\n",
+                  domain, ep, why);
+    trace_virtio_iommu_nested_attach_table_reject(domain, ep, status, why);
+    return status;
+}
+
+/* Size and alignment of the table at S1ContextPtr (spec section 9.1) */
+static void nested_cd_table_geometry(const VirtIOIOMMUArmTable *t,
+                                     uint64_t *size, uint64_t *align)
+{
+    unsigned int n = t->s1cdmax, split;
+
+    if (!n) {
+        *size = *align = 64;
+        return;
+    }
+    if (t->s1fmt == VIRTIO_IOMMU_ARM_S1FMT_LINEAR) {
+        *size = *align = 64ULL << n;
+        return;
+    }
+    /* Two levels: 8-byte L1 descriptors, each for 2^split CDs */
+    split = t->s1fmt == VIRTIO_IOMMU_ARM_S1FMT_2L_4K ? 6 : 10;
+    *size = 8ULL << (n > split ? n - split : 0);
+    *align = MAX(*size, 64);
+}
+
+/*
+ * The checks of NEST-DEV-26 and NEST-DEV-27 that the request decoder does
+ * not make, or makes with another status: run before it.
+ */
+static uint8_t nested_check_arm_table(const VirtIOIOMMUArmTable *t,
+                                      const struct pvb_arm_caps *caps,
+                                      const char **why)
+{
+    uint64_t ptr = le64_to_cpu(t->s1contextptr), size, align;
+
+    *why = "reserved s1fmt";
+    if (t->s1fmt > VIRTIO_IOMMU_ARM_S1FMT_2L_64K) {
+        return VIRTIO_IOMMU_S_INVAL;
+    }
+    *why = "s1cdmax beyond ssid_bits";
+    if (t->s1cdmax > caps->ssid_bits) {
+        return VIRTIO_IOMMU_S_INVAL;
+    }
+    *why = "two-level CD table without substreams";
+    if (!t->s1cdmax && t->s1fmt != VIRTIO_IOMMU_ARM_S1FMT_LINEAR) {
+        return VIRTIO_IOMMU_S_INVAL;
+    }
+    *why = "CD table format not supported";
+    if (!(caps->cd_formats & BIT(t->s1fmt))) {
+        return VIRTIO_IOMMU_S_INVAL;
+    }
+    nested_cd_table_geometry(t, &size, &align);
+    *why = "s1contextptr misaligned";
+    if (ptr & (align - 1)) {
+        return VIRTIO_IOMMU_S_RANGE;
+    }
+    *why = "CD table beyond oas";
+    if (caps->oas < 64 && (ptr + size - 1) >> caps->oas) {
+        return VIRTIO_IOMMU_S_RANGE;
+    }
+    *why = "CD table not in guest memory";
+    if (!nested_gpa_is_ram(ptr, size)) {
+        return VIRTIO_IOMMU_S_RANGE;
+    }
+    *why = NULL;
+    return VIRTIO_IOMMU_S_OK;
+}
+
+static int nested_attach_table(VirtIOIOMMU *s, struct iovec *iov,
+                               unsigned int iov_cnt)
+{
+    struct virtio_iommu_req_attach_table req = {};
+    VirtIOIOMMUDomain *domain, *prev;
+    struct pvb_attach_table dec;
+    struct pvb_req_diag diag;
+    struct pvb_arm_caps caps;
+    VirtIOIOMMUEndpoint *ep;
+    IOMMUMemoryRegion *mr;
+    uint32_t domain_id, ep_id;
+    IOMMUDevice *sdev;
+    const char *why;
+    uint8_t status;
+
+    /* Bytes beyond the 68 of the request are ignored */
+    if (iov_to_buf(iov, iov_cnt, 0, &req, ATTACH_TABLE_LEN) !=
+        ATTACH_TABLE_LEN) {
+        return nested_attach_reject(le32_to_cpu(req.domain),
+                                    le32_to_cpu(req.endpoint),
+                                    VIRTIO_IOMMU_S_INVAL,
+                                    "request shorter than 68 bytes");
+    }
+    domain_id = le32_to_cpu(req.domain);
+    ep_id = le32_to_cpu(req.endpoint);
+    trace_virtio_iommu_nested_attach_table(domain_id, ep_id,
+                                    le64_to_cpu(req.arm_smmuv3.s1contextptr),
+                                    req.arm_smmuv3.s1fmt,
+                                    req.arm_smmuv3.s1cdmax,
+                                    req.arm_smmuv3.s1dss);
+
+    if (domain_id < s->config.domain_range.start ||
+        domain_id > s->config.domain_range.end) {
+        return nested_attach_reject(domain_id, ep_id, VIRTIO_IOMMU_S_RANGE,
+                                    "domain out of domain_range");
+    }
+    mr = virtio_iommu_mr(s, ep_id);
+    if (!mr) {
+        return nested_attach_reject(domain_id, ep_id, VIRTIO_IOMMU_S_NOENT,
+                                    "no such endpoint");
+    }
+    sdev = container_of(mr, IOMMUDevice, iommu_mr);
+    if (!nested_ep_caps(s, sdev, &caps) ||
+        le16_to_cpu(req.format) != VIRTIO_IOMMU_TABLE_FMT_ARM_SMMUV3) {
+        return nested_attach_reject(domain_id, ep_id, VIRTIO_IOMMU_S_UNSUPP,
+                                    "no TABLE_FORMAT property for format");
+    }
+    status = nested_check_arm_table(&req.arm_smmuv3, &caps, &why);
+    if (status != VIRTIO_IOMMU_S_OK) {
+        return nested_attach_reject(domain_id, ep_id, status, why);
+    }
+    status = pvb_req_decode_attach_table(&req, ATTACH_TABLE_LEN, &caps, &dec,
+                                         &diag);
+    if (status != VIRTIO_IOMMU_S_OK) {
+        return nested_attach_reject(domain_id, ep_id, status, diag.msg);
+    }
+
+    domain = g_tree_lookup(s->domains, GUINT_TO_POINTER(domain_id));
+    if (domain && !domain->nested) {
+        return nested_attach_reject(domain_id, ep_id, VIRTIO_IOMMU_S_INVAL,
+                                    "mapped or bypass domain");
+    }
+    if (domain && (domain->nested->format != le16_to_cpu(req.format) ||
+                   memcmp(domain->nested->desc, req.desc, NESTED_DESC_LEN))) {
+        return nested_attach_reject(domain_id, ep_id, VIRTIO_IOMMU_S_INVAL,
+                                    "table configuration differs");
+    }
+
+    ep = virtio_iommu_get_endpoint(s, ep_id);
+    if (!ep) {
+        return nested_attach_reject(domain_id, ep_id, VIRTIO_IOMMU_S_NOENT,
+                                    "no such endpoint");
+    }
+    if (domain && ep->domain == domain) {
+        return VIRTIO_IOMMU_S_OK;
+    }
+
+    /*
+     * NEST-DEV-34: under the device mutex translate() sees the endpoint in
+     * the previous domain or in the new one, and the memory transaction
+     * publishes only the final address space: never bypass in between.
+     */
+    memory_region_transaction_begin();
+    prev = ep->domain;
+    if (prev) {
+        virtio_iommu_detach_endpoint_from_domain(ep);
+        if (QLIST_EMPTY(&prev->endpoint_list)) {
+            g_tree_remove(s->domains, GUINT_TO_POINTER(prev->id));
+        }
+    }
+    if (!domain) {
+        domain = virtio_iommu_get_domain(s, domain_id, false);
+        domain->nested = nested_domain_new(s, domain_id,
+                                           le16_to_cpu(req.format), req.desc,
+                                           &dec.table);
+    }
+    QLIST_INSERT_HEAD(&domain->endpoint_list, ep, next);
+    ep->domain = domain;
+    virtio_iommu_switch_address_space(sdev);
+    memory_region_transaction_commit();
+    return VIRTIO_IOMMU_S_OK;
+}
+
+/* INVALIDATE */
+
+static gboolean nested_notify_unmap_all_cb(gpointer key, gpointer value,
+                                           gpointer data)
+{
+    VirtIOIOMMUDomain *d = value;
+
+    if (d->nested) {
+        nested_notify_unmap_domain(data, d, 0, UINT64_MAX);
+    }
+    return false;
+}
+
+static int nested_invalidate_all(VirtIOIOMMU *s)
+{
+    pvb_iotlb_inv_all(s->nst->iotlb);
+    pvb_cd_cache_inv_all(s->nst->cd_cache);
+    g_tree_foreach(s->domains, nested_notify_unmap_all_cb, s);
+    return VIRTIO_IOMMU_S_INVAL;
+}
+
+static int nested_invalidate(VirtIOIOMMU *s, struct iovec *iov,
+                             unsigned int iov_cnt)
+{
+    VirtIOIOMMUNested *n = s->nst;
+    struct virtio_iommu_req_invalidate hdr;
+    uint64_t ranges[NESTED_NOTIFY_MAX_RANGES][2];
+    unsigned int i, nr_ranges = 0;
+    size_t len = iov_size(iov, iov_cnt);
+    struct pvb_req_diag diag;
+    bool notify_all = false;
+    VirtIOIOMMUDomain *d;
+    uint8_t status;
+
+    /* NEST-DEV-53: no domain named; invalidating everything is allowed */
+    if (len < INVALIDATE_HDR_LEN) {
+        trace_virtio_iommu_nested_invalidate_reject(0, VIRTIO_IOMMU_S_INVAL,
+                                                    -1, "request too short");
+        n->stats.inv_malformed++;
+        return nested_invalidate_all(s);
+    }
+    iov_to_buf(iov, iov_cnt, 0, &hdr, INVALIDATE_HDR_LEN);
+    trace_virtio_iommu_nested_invalidate(le32_to_cpu(hdr.domain),
+                                         le16_to_cpu(hdr.nr_entries));
+
+    d = g_tree_lookup(s->domains, GUINT_TO_POINTER(le32_to_cpu(hdr.domain)));
+    if (!d) {
+        /* NEST-DEV-51 */
+        trace_virtio_iommu_nested_invalidate_reject(le32_to_cpu(hdr.domain),
+                                                    VIRTIO_IOMMU_S_NOENT, -1,
+                                                    "no such domain");
+        return VIRTIO_IOMMU_S_NOENT;
+    }
+    if (!d->nested) {
+        /* NEST-DEV-52 */
+        trace_virtio_iommu_nested_invalidate_reject(d->id,
+                                                    VIRTIO_IOMMU_S_INVAL, -1,
+                                                    "not a table domain");
+        return VIRTIO_IOMMU_S_INVAL;
+    }
+
+    if (len > INVALIDATE_MAX_LEN) {
+        status = VIRTIO_IOMMU_S_INVAL;
+        diag = (struct pvb_req_diag) { "request too long", -1 };
+    } else {
+        iov_to_buf(iov, iov_cnt, 0, n->inv_buf, len);
+        status = pvb_req_decode_invalidate(n->inv_buf, len, &n->inv_caps,
+                                           &n->inv, &diag);
+    }
+    if (status != VIRTIO_IOMMU_S_OK) {
+        /* NEST-DEV-54: malformed, invalidate all the domain may cache */
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "virtio-iommu: INVALIDATE domain %u: entry %d: %s\n",
+                      d->id, diag.entry, diag.msg);
+        trace_virtio_iommu_nested_invalidate_reject(d->id,
+                                                    VIRTIO_IOMMU_S_INVAL,
+                                                    diag.entry, diag.msg);
+        n->stats.inv_malformed++;
+        nested_flush_domain(s, d);
+        return VIRTIO_IOMMU_S_INVAL;
+    }
+
+    /* NEST-DEV-55, NEST-DEV-56: in order, under the device mutex */
+    for (i = 0; i < n->inv.nr_entries; i++) {
+        const struct pvb_inv_entry *e = &n->inv.entries[i];
+
+        trace_virtio_iommu_nested_inv_entry(d->id, e->scope, e->flags,
+                                            e->asid, e->ssid, e->addr,
+                                            e->size);
+        pvb_s1_invalidate(&d->nested->ctx, e);
+        switch (e->scope) {
+        case VIRTIO_IOMMU_INV_S_VA:
+            if (nr_ranges < NESTED_NOTIFY_MAX_RANGES) {
+                ranges[nr_ranges][0] = e->addr;
+                ranges[nr_ranges][1] = e->addr + e->size - 1;
+                nr_ranges++;
+            } else {
+                notify_all = true;
+            }
+            break;
+        case VIRTIO_IOMMU_INV_S_ATC:
+            /* Emulated endpoints have no ATC */
+            break;
+        default:
+            /* DOMAIN, ASID, CD, CD_ALL: translations anywhere may go */
+            notify_all = true;
+            break;
+        }
+    }
+    n->stats.inv_entries += n->inv.nr_entries;
+
+    if (notify_all) {
+        nested_notify_unmap_domain(s, d, 0, UINT64_MAX);
+    } else {
+        for (i = 0; i < nr_ranges; i++) {
+            nested_notify_unmap_domain(s, d, ranges[i][0], ranges[i][1]);
+        }
+    }
+    return VIRTIO_IOMMU_S_OK;
+}
+
+int virtio_iommu_nested_handle_request(VirtIOIOMMU *s, uint8_t type,
+                                       struct iovec *iov,
+                                       unsigned int iov_cnt)
+{
+    switch (type) {
+    case VIRTIO_IOMMU_T_ATTACH_TABLE:
+        return nested_attach_table(s, iov, iov_cnt);
+    case VIRTIO_IOMMU_T_INVALIDATE:
+        return nested_invalidate(s, iov, iov_cnt);
+    default:
+        g_assert_not_reached();
+    }
+}
+
+/* translate() */
+
+bool virtio_iommu_nested_fault_merge(VirtIOIOMMU *s,
+                                     const struct virtio_iommu_fault *fault)
+{
+    VirtIOIOMMUNested *n = s->nst;
+    struct virtio_iommu_fault *last = &n->last_fault;
+    uint64_t addr = le64_to_cpu(fault->address);
+    uint64_t prev = le64_to_cpu(last->address);
+
+    /* The next piece starts at most 8 bytes after the previous one */
+    if (n->last_fault_valid && fault->reason == last->reason &&
+        fault->flags == last->flags && fault->endpoint == last->endpoint &&
+        (le32_to_cpu(fault->flags) & VIRTIO_IOMMU_FAULT_F_ADDRESS) &&
+        addr > prev && addr - prev <= 8) {
+        last->address = fault->address;
+        n->stats.faults_merged++;
+        return true;
+    }
+    *last = *fault;
+    n->last_fault_valid = true;
+    return false;
+}
+
+static void nested_report_fault(VirtIOIOMMU *s, uint32_t ep_id,
+                                struct pvb_fault *fault)
+{
+    struct virtio_iommu_fault evt;
+
+    /* Spec section 14: a stream that S1DSS refuses is S1_BAD_CD */
+    if (fault->reason == VIRTIO_IOMMU_FAULT_R_DOMAIN) {
+        fault->reason = VIRTIO_IOMMU_FAULT_R_S1_BAD_CD;
+    }
+    trace_virtio_iommu_nested_fault(ep_id, fault->address, fault->reason,
+                                    fault->flags, fault->level,
+                                    fault->fetch_addr, fault->record);
+    /* NEST-DEV-62: CD.R == 0 */
+    if (!fault->record) {
+        s->nst->stats.faults_unrecorded++;
+        return;
+    }
+    pvb_fault_to_virtio(fault, ep_id, &evt);
+    /* NEST-DEV-67, NEST-DEV-68: without an event buffer, drop and count */
+    if (virtio_iommu_nested_fault_merge(s, &evt)) {
+        return;
+    }
+    s->nst->last_fault_valid = false;
+    if (virtio_iommu_report_fault_event(s, &evt)) {
+        s->nst->stats.faults++;
+    } else {
+        s->nst->stats.faults_dropped++;
+        trace_virtio_iommu_nested_fault_dropped(ep_id, fault->reason);
+    }
+}
+
+IOMMUTLBEntry virtio_iommu_nested_translate(VirtIOIOMMU *s,
+                                            VirtIOIOMMUEndpoint *ep,
+                                            hwaddr addr,
+                                            IOMMUAccessFlags flag)
+{
+    VirtIOIOMMUNestedDomain *nd = ep->domain->nested;
+    struct pvb_iotlb_stats before, after;
+    IOMMUTLBEntry entry = {
+        .target_as = &address_space_memory,
+        .iova = addr & ~0xfffULL,
+        .translated_addr = addr & ~0xfffULL,
+        .addr_mask = 0xfff,
+        .perm = IOMMU_NONE,
+    };
+    /* PCI devices send no PASID in QEMU 10.2: SSID-less traffic */
+    struct pvb_s1_txn txn = {
+        .iova = addr,
+        .access = (flag & IOMMU_RO ? PVB_ACCESS_READ : 0) |
+                  (flag & IOMMU_WO ? PVB_ACCESS_WRITE : 0),
+    };
+    struct pvb_iotlb_entry res;
+    struct pvb_fault fault;
+    int ret;
+
+    trace_virtio_iommu_nested_translate(ep->id, ep->domain->id, addr, flag);
+    s->nst->stats.s1_translations++;
+    pvb_iotlb_get_stats(s->nst->iotlb, &before);
+    ret = pvb_s1_translate(&nd->ctx, &txn, &res, &fault);
+    pvb_iotlb_get_stats(s->nst->iotlb, &after);
+    if (after.misses != before.misses) {
+        s->nst->stats.walks++;
+    }
+    if (ret < 0) {
+        /* NEST-DEV-44: the access is aborted. A lookup is not an access */
+        if (txn.access) {
+            nested_report_fault(s, ep->id, &fault);
+        }
+        return entry;
+    }
+    /* A new access of the endpoint ends the merging of fault reports */
+    s->nst->last_fault_valid = false;
+    if (ret == PVB_S1_BYPASS) {
+        trace_virtio_iommu_nested_bypass(ep->id, addr);
+    }
+    entry.iova = res.iova;
+    entry.translated_addr = res.out;
+    entry.addr_mask = BIT_ULL(res.size_log2) - 1;
+    entry.perm = IOMMU_ACCESS_FLAG(res.perm & PVB_ACCESS_READ,
+                                   res.perm & PVB_ACCESS_WRITE);
+    trace_virtio_iommu_nested_translate_out(ep->id, addr,
+                                            res.out | (addr & entry.addr_mask),
+                                            entry.addr_mask, entry.perm,
+                                            after.misses != before.misses);
+    return entry;
+}
+
+/* Counters */
+
+void virtio_iommu_nested_count_kick(VirtIOIOMMU *s)
+{
+    s->nst->stats.kicks++;
+}
+
+void virtio_iommu_nested_count_request(VirtIOIOMMU *s, uint8_t type)
+{
+    s->nst->stats.requests[type <= VIRTIO_IOMMU_T_INVALIDATE ? type : 0]++;
+    /* Accesses after a request are new accesses */
+    s->nst->last_fault_valid = false;
+}
+
+void virtio_iommu_nested_count_translate(VirtIOIOMMU *s)
+{
+    s->nst->stats.translations++;
+}
+
+static const char *const nested_request_names[] = {
+    [0] = "req-unknown",
+    [VIRTIO_IOMMU_T_ATTACH] = "req-attach",
+    [VIRTIO_IOMMU_T_DETACH] = "req-detach",
+    [VIRTIO_IOMMU_T_MAP] = "req-map",
+    [VIRTIO_IOMMU_T_UNMAP] = "req-unmap",
+    [VIRTIO_IOMMU_T_PROBE] = "req-probe",
+    [VIRTIO_IOMMU_T_ATTACH_TABLE] = "req-attach-table",
+    [VIRTIO_IOMMU_T_INVALIDATE] = "req-invalidate",
+};
+
+/*
+ * QOM property "stats": the counters as one struct, for example
+ * qom-get /machine/peripheral-anon/device[0]/virtio-backend stats
+ */
+static void nested_get_stats(Object *obj, Visitor *v, const char *name,
+                             void *opaque, Error **errp)
+{
+    VirtIOIOMMU *s = VIRTIO_IOMMU(obj);
+    VirtIOIOMMUNested *n = s->nst;
+    struct pvb_iotlb_stats tlb = {};
+    VirtIOIOMMUNestedStats st;
+    uint64_t table_domains;
+    struct {
+        const char *name;
+        uint64_t val;
+    } f[32];
+    unsigned int i, nr = 0;
+
+    if (n->realized) {
+        qemu_rec_mutex_lock(&s->mutex);
+    }
+    st = n->stats;
+    table_domains = n->nr_table_domains;
+    if (n->realized) {
+        pvb_iotlb_get_stats(n->iotlb, &tlb);
+        qemu_rec_mutex_unlock(&s->mutex);
+    }
+
+#define STAT(_name, _val) f[nr++] = (typeof(f[0])) { _name, _val }
+    STAT("kicks", st.kicks);
+    for (i = 0; i < ARRAY_SIZE(nested_request_names); i++) {
+        if (nested_request_names[i]) {
+            STAT(nested_request_names[i], st.requests[i]);
+        }
+    }
+    STAT("translations", st.translations);
+    STAT("s1-translations", st.s1_translations);
+    STAT("walks", st.walks);
+    STAT("iotlb-hits", tlb.hits);
+    STAT("iotlb-misses", tlb.misses);
+    STAT("iotlb-inserts", tlb.inserts);
+    STAT("iotlb-evictions", tlb.evictions);
+    STAT("iotlb-invalidated", tlb.invalidated);
+    STAT("faults", st.faults);
+    STAT("faults-dropped", st.faults_dropped);
+    STAT("faults-unrecorded", st.faults_unrecorded);
+    STAT("faults-merged", st.faults_merged);
+    STAT("inv-entries", st.inv_entries);
+    STAT("inv-malformed", st.inv_malformed);
+    STAT("unmap-notifications", st.unmap_notifications);
+    STAT("table-domains", table_domains);
+#undef STAT
+    assert(nr <= ARRAY_SIZE(f));
+
+    if (!visit_start_struct(v, name, NULL, 0, errp)) {
+        return;
+    }
+    for (i = 0; i < nr; i++) {
+        if (!visit_type_uint64(v, f[i].name, &f[i].val, errp)) {
+            goto out;
+        }
+    }
+    visit_check_struct(v, errp);
+out:
+    visit_end_struct(v, NULL);
+}
+
+/* Life cycle */
+
+void virtio_iommu_nested_instance_init(VirtIOIOMMU *s)
+{
+    s->nst = g_new0(VirtIOIOMMUNested, 1);
+    s->nst->s = s;
+    object_property_add(OBJECT(s), "stats", "VirtIOIOMMUStats",
+                        nested_get_stats, NULL, NULL, NULL);
+}
+
+void virtio_iommu_nested_instance_finalize(VirtIOIOMMU *s)
+{
+    g_free(s->nst);
+    s->nst = NULL;
+}
+
+bool virtio_iommu_nested_realize(VirtIOIOMMU *s, Error **errp)
+{
+    VirtIOIOMMUNested *n = s->nst;
+    uint8_t oas = s->nested_oas;
+
+    switch (oas) {
+    case 0:
+        oas = nested_default_oas();
+        break;
+    case 32: case 36: case 40: case 42: case 44: case 48: case 52:
+        break;
+    default:
+        error_setg(errp, "nested-oas must be 32, 36, 40, 42, 44, 48 or 52");
+        return false;
+    }
+    pvb_arm_caps_sw(oas, &n->sw_caps);
+    /*
+     * INVALIDATE entries are checked for what is malformed only: an ASID
+     * or SSID that no endpoint uses is not an error (NEST-DEV-59), and tg
+     * is a hint.
+     */
+    n->inv_caps = n->sw_caps;
+    n->inv_caps.asid_bits = 16;
+    n->inv_caps.ssid_bits = 20;
+    n->inv_caps.granules = VIRTIO_IOMMU_ARM_GRAN_4K |
+                           VIRTIO_IOMMU_ARM_GRAN_16K |
+                           VIRTIO_IOMMU_ARM_GRAN_64K;
+
+    n->iotlb = pvb_iotlb_new(NESTED_IOTLB_ENTRIES);
+    n->cd_cache = pvb_cd_cache_new(NESTED_CD_CACHE_ENTRIES);
+    if (!n->iotlb || !n->cd_cache) {
+        pvb_iotlb_free(n->iotlb);
+        pvb_cd_cache_free(n->cd_cache);
+        n->iotlb = NULL;
+        n->cd_cache = NULL;
+        error_setg(errp, "cannot allocate the nested IOTLB");
+        return false;
+    }
+
+    /* auto and on: the software walker serves every emulated endpoint */
+    n->offered = s->nested != ON_OFF_AUTO_OFF;
+    if (n->offered) {
+        virtio_add_feature(&s->features, VIRTIO_IOMMU_F_NESTED);
+    }
+    n->realized = true;
+    trace_virtio_iommu_nested_realize(n->offered, oas);
+    return true;
+}
+
+void virtio_iommu_nested_unrealize(VirtIOIOMMU *s)
+{
+    VirtIOIOMMUNested *n = s->nst;
+
+    n->realized = false;
+    pvb_iotlb_free(n->iotlb);
+    pvb_cd_cache_free(n->cd_cache);
+    n->iotlb = NULL;
+    n->cd_cache = NULL;
+    g_free(n->mig);
+    n->mig = NULL;
+}
+
+void virtio_iommu_nested_reset(VirtIOIOMMU *s)
+{
+    VirtIOIOMMUNested *n = s->nst;
+
+    /* NEST-DEV-70: the domains are gone already; so is what they cached */
+    trace_virtio_iommu_nested_reset();
+    if (n->realized) {
+        pvb_iotlb_inv_all(n->iotlb);
+        pvb_cd_cache_inv_all(n->cd_cache);
+    }
+}
+
+/* Migration */
+
+static bool nested_mig_needed(void *opaque)
+{
+    VirtIOIOMMU *s = opaque;
+
+    return s->nst->nr_table_domains > 0;
+}
+
+static gboolean nested_pre_save_cb(gpointer key, gpointer value,
+                                   gpointer data)
+{
+    VirtIOIOMMUDomain *d = value;
+    VirtIOIOMMUNested *n = data;
+
+    if (d->nested) {
+        assert(n->mig_nr < n->nr_table_domains);
+        n->mig[n->mig_nr].domain = d->id;
+        n->mig[n->mig_nr].format = d->nested->format;
+        memcpy(n->mig[n->mig_nr].desc, d->nested->desc, NESTED_DESC_LEN);
+        n->mig_nr++;
+    }
+    return false;
+}
+
+static int nested_pre_save(void *opaque)
+{
+    VirtIOIOMMU *s = opaque;
+    VirtIOIOMMUNested *n = s->nst;
+    struct virtio_iommu_probe_table_arm_smmuv3 prop;
+
+    /* NEST-DEV-71: ID and configuration of each table domain */
+    g_free(n->mig);
+    n->mig = g_new0(VirtIOIOMMUNestedMig, n->nr_table_domains);
+    n->mig_nr = 0;
+    g_tree_foreach(s->domains, nested_pre_save_cb, n);
+    /* NEST-DEV-73: the destination checks the property against its own */
+    pvb_arm_caps_to_probe(&n->sw_caps, &prop);
+    memcpy(n->mig_prop, &prop, sizeof(prop));
+    return 0;
+}
+
+static int nested_post_load(void *opaque, int version_id)
+{
+    VirtIOIOMMU *s = opaque;
+    VirtIOIOMMUNested *n = s->nst;
+    struct virtio_iommu_probe_table_arm_smmuv3 prop;
+    int ret = 0;
+    int32_t i;
+
+    trace_virtio_iommu_nested_post_load(n->mig_nr);
+    pvb_arm_caps_to_probe(&n->sw_caps, &prop);
+    if (n->mig_nr && memcmp(n->mig_prop, &prop, sizeof(prop))) {
+        error_report("virtio-iommu: the TABLE_FORMAT property differs from "
+                     "the source's (nested-oas?)");
+        ret = -EINVAL;
+        goto out;
+    }
+    for (i = 0; i < n->mig_nr; i++) {
+        VirtIOIOMMUNestedMig *m = &n->mig[i];
+        struct virtio_iommu_req_attach_table req = {
+            .head.type = VIRTIO_IOMMU_T_ATTACH_TABLE,
+            .domain = cpu_to_le32(m->domain),
+            .format = cpu_to_le16(m->format),
+        };
+        VirtIOIOMMUDomain *d;
+        struct pvb_attach_table dec;
+
+        memcpy(req.desc, m->desc, NESTED_DESC_LEN);
+        d = g_tree_lookup(s->domains, GUINT_TO_POINTER(m->domain));
+        if (!d || d->bypass || d->nested ||
+            pvb_req_decode_attach_table(&req, ATTACH_TABLE_LEN, &n->sw_caps,
+                                        &dec, NULL) != VIRTIO_IOMMU_S_OK) {
+            error_report("virtio-iommu: bad table domain %u in the "
+                         "migration stream", m->domain);
+            ret = -EINVAL;
+            goto out;
+        }
+        /* NEST-DEV-72: caches start empty */
+        d->nested = nested_domain_new(s, m->domain, m->format, m->desc,
+                                      &dec.table);
+    }
+out:
+    g_free(n->mig);
+    n->mig = NULL;
+    n->mig_nr = 0;
+    return ret;
+}
+
+static const VMStateDescription vmstate_nested_domain = {
+    .name = "virtio-iommu-nested-domain",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(domain, VirtIOIOMMUNestedMig),
+        VMSTATE_UINT16(format, VirtIOIOMMUNestedMig),
+        VMSTATE_UINT8_ARRAY(desc, VirtIOIOMMUNestedMig, NESTED_DESC_LEN),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription vmstate_nested_state = {
+    .name = "virtio-iommu-nested-state",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8_ARRAY(mig_prop, VirtIOIOMMUNested,
+                            sizeof(struct virtio_iommu_probe_table_arm_smmuv3)),
+        VMSTATE_INT32(mig_nr, VirtIOIOMMUNested),
+        VMSTATE_STRUCT_VARRAY_ALLOC(mig, VirtIOIOMMUNested, mig_nr, 1,
+                                    vmstate_nested_domain,
+                                    VirtIOIOMMUNestedMig),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * Subsection of virtio-iommu-device, sent only when table domains exist:
+ * the domains themselves and their endpoint lists migrate in the main
+ * section, as bypass == false domains without mappings; this adds their
+ * table configuration. Translation caches are not migrated.
+ */
+const VMStateDescription vmstate_virtio_iommu_nested = {
+    .name = "virtio-iommu-device/nested",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nested_mig_needed,
+    .pre_save = nested_pre_save,
+    .post_load = nested_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_STRUCT_POINTER(nst, VirtIOIOMMU, vmstate_nested_state,
+                               VirtIOIOMMUNested),
+        VMSTATE_END_OF_LIST()
+    },
+};
