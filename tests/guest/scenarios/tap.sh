@@ -52,7 +52,7 @@ access_platform() {
 # in debugfs; the stock driver has no such file and only does MAP/UNMAP.
 iommu_mode() {
 	if [ -r /sys/kernel/debug/virtio-iommu/mode ]; then
-		cat /sys/kernel/debug/virtio-iommu/mode
+		head -n 1 /sys/kernel/debug/virtio-iommu/mode
 	else
 		echo "map-unmap (stock driver)"
 	fi
