@@ -89,7 +89,7 @@ HOST_PKGS=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	ipxe-qemu seabios
 	clang libclang-rt-14-dev
-	gnuplot-nox
+	gnuplot-nox python3-ply
 )
 
 apt_packages() {

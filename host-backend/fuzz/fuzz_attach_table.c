@@ -11,6 +11,16 @@
 #define STE0_ALLOWED 0xf80fffffffffffffULL
 #define STE1_ALLOWED 0x380000ffULL
 
+/* Section 9.1, restated: bytes at S1ContextPtr */
+static uint64_t expected_size(const struct pvb_s1_table *t)
+{
+	unsigned int split = t->s1fmt == 1 ? 6 : 10;
+
+	if (!t->s1cdmax || !t->s1fmt)
+		return 64ULL << t->s1cdmax;
+	return 8ULL << (t->s1cdmax > split ? t->s1cdmax - split : 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pvb_attach_table out;
@@ -28,13 +38,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (status != VIRTIO_IOMMU_S_OK)
 		return 0;
 
-	/* What the decoder accepted is within the advertised limits */
-	FUZZ_ASSERT(size - 1 == 68);
+	/*
+	 * What the decoder accepted is within the advertised limits
+	 * (NEST-DEV-20, NEST-DEV-25 to NEST-DEV-27): a table of the size of
+	 * section 9.1, aligned to it (64 bytes at least), below 2^oas
+	 */
+	FUZZ_ASSERT(size - 1 >= 68);
+	/* format, at offset 16 of the request */
+	FUZZ_ASSERT((data[1 + 16] | data[1 + 17] << 8) ==
+		    VIRTIO_IOMMU_TABLE_FMT_ARM_SMMUV3);
 	FUZZ_ASSERT(out.table.s1cdmax <= caps.ssid_bits);
-	FUZZ_ASSERT(!(out.table.s1contextptr >> caps.oas));
-	FUZZ_ASSERT(!(out.table.s1contextptr & 63));
 	FUZZ_ASSERT(out.table.s1fmt <= 2 && out.table.s1dss <= 2);
+	FUZZ_ASSERT(caps.cd_formats & (1u << out.table.s1fmt));
+	FUZZ_ASSERT(out.table.s1cdmax || !out.table.s1fmt);
 	FUZZ_ASSERT(out.table.s1csh != 1 && out.table.s1csh <= 3);
+	FUZZ_ASSERT(out.table_size == expected_size(&out.table));
+	FUZZ_ASSERT(!(out.table.s1contextptr &
+		      ((out.table_size < 64 ? 64 : out.table_size) - 1)));
+	FUZZ_ASSERT(
+		!((out.table.s1contextptr + out.table_size - 1) >> caps.oas));
 
 	/* The vSTE carries it back, and nothing iommufd would refuse */
 	pvb_smmu_make_s1_ste(&out.table, PVB_STE_EATS, ste);

@@ -14,25 +14,11 @@
 static uint64_t cmds[VIRTIO_IOMMU_INV_MAX_ENTRIES * PVB_SMMU_MAX_VA_CMDS][2];
 
 /*
- * log2 of the leaves an entry declares: the TTL level of a leaf entry
- * (VMSAv8-64 level sizes), else its granule, else 4KB.
- */
-static unsigned int declared_leaf_shift(const struct pvb_inv_entry *e)
-{
-	bool leaf = e->flags & VIRTIO_IOMMU_INV_F_LEAF;
-
-	if (leaf && e->ttl && !(e->tg == 14 && e->ttl == 1))
-		return e->tg + (3 - e->ttl) * (e->tg - 3);
-	return e->tg ? e->tg : 12;
-}
-
-/*
  * Address range [first, last] a TLBI_NH_VA command invalidates: a range
- * (NUM + 1) * 2^SCALE granules long with TG, else the leaf containing the
- * address.
+ * (NUM + 1) * 2^SCALE granules long with TG, else at least the 4KB page
+ * containing the address (the entry that contains it, whatever its size).
  */
-static void va_cmd_range(const uint64_t cmd[2], unsigned int leaf_shift,
-			 uint64_t *first, uint64_t *last)
+static void va_cmd_range(const uint64_t cmd[2], uint64_t *first, uint64_t *last)
 {
 	uint64_t w0 = le64toh(cmd[0]), w1 = le64toh(cmd[1]);
 	unsigned int tg = (w1 >> 10) & 3, num = (w0 >> 12) & 31;
@@ -44,38 +30,80 @@ static void va_cmd_range(const uint64_t cmd[2], unsigned int leaf_shift,
 			((uint64_t)(num + 1) << (scale + 10 + 2 * tg)) - 1;
 		return;
 	}
-	*first &= ~((1ULL << leaf_shift) - 1);
-	*last = *first + (1ULL << leaf_shift) - 1;
+	*last = *first + 0xfff;
 }
 
-/* The commands of a VA entry cover its range, or fall back to NH_ASID */
+/*
+ * The commands of a VA entry carry no hint (TTL 0, NEST-DEV-58) and cover
+ * its range: with RIL, once in each granule of the caps (TG 1, 2, 3 for
+ * VIRTIO_IOMMU_ARM_GRAN_4K, 16K, 64K), else page by page with TG 0; or
+ * they fall back to NH_ASID.
+ */
 static void check_va_cover(const struct pvb_inv_entry *e,
+			   const struct pvb_arm_caps *caps,
 			   const uint64_t (*c)[2], int n)
 {
-	uint64_t want_first = e->addr, want_last = e->addr + e->size - 1;
-	uint64_t first, last, covered_to;
+	bool ril = caps->flags & VIRTIO_IOMMU_ARM_F_RIL;
+	uint64_t want_last = e->addr + e->size - 1;
+	uint64_t first, last, next;
+	unsigned int tg, cmd_tg;
+	bool done;
 	int i;
 
 	if (n == 1 && (le64toh(c[0][0]) & 0xff) == 0x11) {
 		FUZZ_ASSERT(le64toh(c[0][0]) >> 48 == e->asid);
 		return;
 	}
-	va_cmd_range(c[0], declared_leaf_shift(e), &first, &last);
-	FUZZ_ASSERT(first <= want_first);
-	covered_to = last;
 	for (i = 0; i < n; i++) {
 		FUZZ_ASSERT((le64toh(c[i][0]) & 0xff) == 0x12);
 		FUZZ_ASSERT(le64toh(c[i][0]) >> 48 == e->asid);
 		FUZZ_ASSERT(!!(le64toh(c[i][1]) & 1) ==
 			    !!(e->flags & VIRTIO_IOMMU_INV_F_LEAF));
-		va_cmd_range(c[i], declared_leaf_shift(e), &first, &last);
-		FUZZ_ASSERT(i == 0 || first <= covered_to + 1);
-		if (last > covered_to)
-			covered_to = last;
-		if (last < first) /* wrapped past 2^64: covers the rest */
-			covered_to = UINT64_MAX;
+		FUZZ_ASSERT(!(le64toh(c[i][1]) & 0x300)); /* TTL */
 	}
-	FUZZ_ASSERT(covered_to >= want_last);
+	for (tg = 0; tg <= 3; tg++) {
+		bool want = ril ? tg && (caps->granules & (1u << (tg - 1))) :
+				  !tg;
+
+		next = e->addr;
+		done = false;
+		for (i = 0; i < n; i++) {
+			cmd_tg = (le64toh(c[i][1]) >> 10) & 3;
+			if (cmd_tg != tg)
+				continue;
+			FUZZ_ASSERT(want);
+			va_cmd_range(c[i], &first, &last);
+			FUZZ_ASSERT(done || first <= next);
+			if (last < first) { /* wrapped past 2^64 */
+				done = true;
+			} else if (!done && last >= next) {
+				next = last + 1;
+				done = !next;
+			}
+		}
+		FUZZ_ASSERT(!want || done || next > want_last);
+	}
+}
+
+/* An ASID or SSID no endpoint can use (NEST-DEV-59): no command at all */
+static bool entry_unusable(const struct pvb_inv_entry *e,
+			   const struct pvb_arm_caps *caps)
+{
+	bool wide_asid = e->asid >> caps->asid_bits;
+	bool wide_ssid = e->ssid >> caps->ssid_bits;
+
+	switch (e->scope) {
+	case VIRTIO_IOMMU_INV_S_ASID:
+	case VIRTIO_IOMMU_INV_S_VA:
+		return wide_asid;
+	case VIRTIO_IOMMU_INV_S_CD:
+		return wide_ssid;
+	case VIRTIO_IOMMU_INV_S_ATC:
+		return (e->flags & VIRTIO_IOMMU_INV_F_SSID) &&
+		       (!caps->ssid_bits || wide_ssid);
+	default:
+		return false;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -107,12 +135,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = pvb_smmu_encode_inv(e, &ctx, cmds,
 					pvb_smmu_inv_max_cmds(&ctx));
 		FUZZ_ASSERT(n >= 0 && (size_t)n <= pvb_smmu_inv_max_cmds(&ctx));
-		for (int k = 0; k < n; k++)
+		for (int k = 0; k < n; k++) {
+			uint64_t w0 = le64toh(cmds[k][0]);
+
 			FUZZ_ASSERT(v_kernel_accepts(cmds[k], ril,
 						     caps.asid_bits,
 						     caps.ssid_bits, true));
-		if (e->scope == VIRTIO_IOMMU_INV_S_VA)
-			check_va_cover(e, cmds, n);
+			/* CFGI_CD, ATC_INV: no SSID beyond ssid_bits */
+			if ((w0 & 0xff) == 0x05 || (w0 & 0xff) == 0x40)
+				FUZZ_ASSERT(!((w0 >> 12 & 0xfffff) >>
+					      caps.ssid_bits));
+		}
+		if (entry_unusable(e, &caps))
+			FUZZ_ASSERT(n == 0);
+		else if (e->scope == VIRTIO_IOMMU_INV_S_VA)
+			check_va_cover(e, &caps, cmds, n);
 		total += n;
 	}
 	n = pvb_smmu_encode_invalidate(&req, &ctx, cmds,

@@ -59,4 +59,21 @@ static inline unsigned int pvb_ctxptr_align(const struct pvb_s1_table *t)
 	return l1_shift - pvb_cd_split(t->s1fmt);
 }
 
+/*
+ * Bytes of the table at S1ContextPtr (spec section 9.1): a single CD, a
+ * linear table of 2^S1CDMax CDs, or an L1 table of at least one L1CD.
+ */
+static inline uint64_t pvb_cd_table_size(const struct pvb_s1_table *t)
+{
+	const uint64_t l1cd_size = sizeof(uint64_t);
+	unsigned int split;
+
+	if (!pvb_cd_table_is_2lvl(t))
+		return 1ULL << (t->s1cdmax + CTXDESC_CD_SHIFT);
+	split = pvb_cd_split(t->s1fmt);
+	if (t->s1cdmax <= split)
+		return l1cd_size;
+	return l1cd_size << (t->s1cdmax - split);
+}
+
 #endif /* PVB_S1_TABLE_H */

@@ -4,19 +4,20 @@
  * iommufd accepts on a vIOMMU (arm_vsmmu_validate_user_cmd()).
  */
 #include <errno.h>
+#include <stdbool.h>
 
 #include "pvb/smmu.h"
 
-#include "arm_lpae.h"
 #include "arm_smmu_v3.h"
 #include "bits.h"
 
 /*
  * Most commands of one range invalidation: at most 2^32 granules, consumed
- * five bits per command.
+ * five bits per command; a VA entry has one per granule.
  */
 #define RIL_MAX_CMDS 7
-_Static_assert(RIL_MAX_CMDS <= PVB_SMMU_MAX_VA_CMDS, "bound of VA commands");
+_Static_assert(3 * RIL_MAX_CMDS <= PVB_SMMU_MAX_VA_CMDS,
+	       "bound of VA commands");
 
 struct cmd_buf {
 	uint64_t (*cmds)[2];
@@ -43,44 +44,31 @@ static int emit_nh_asid(struct cmd_buf *b, uint16_t asid)
 }
 
 /*
- * TTL hint of a VA entry: only for leaf invalidations (the level of a
- * non-leaf one is unknown), and TTL 0b01 with a 16KB TG needs
- * SMMU_IDR5.DS, which is not exposed: drop it.
+ * Range invalidation (SMMUv3.2 RIL) of the entry's range in granules of
+ * 2^@tg bytes, TTL 0: each command covers (NUM + 1) * 2^SCALE granules
+ * from Address; the granule count is consumed five bits at a time, as the
+ * kernel's arm_smmu_cmdq_batch_add_range(). -E2BIG beyond 2^32 granules.
  */
-static unsigned int va_ttl(const struct pvb_inv_entry *e)
+static int emit_va_range(struct cmd_buf *b, const struct pvb_inv_entry *e,
+			 unsigned int tg)
 {
-	if (!(e->flags & VIRTIO_IOMMU_INV_F_LEAF))
-		return 0;
-	if (e->tg == 14 && e->ttl == 1)
-		return 0;
-	return e->ttl;
-}
-
-/*
- * Range invalidation (SMMUv3.2 RIL): each command covers
- * (NUM + 1) * 2^SCALE granules from Address; the page count is consumed
- * five bits at a time, as the kernel's arm_smmu_cmdq_batch_add_range().
- */
-static int emit_va_range(struct cmd_buf *b, const struct pvb_inv_entry *e)
-{
-	unsigned int tg = e->tg, ttl = va_ttl(e), scale;
 	uint64_t first = e->addr >> tg;
 	uint64_t num_pages = ((e->addr + e->size - 1) >> tg) - first + 1;
 	uint64_t iova = first << tg, num, w0, w1;
+	unsigned int scale;
 	int ret;
 
-	/* SCALE is 5 bits without DS: fall back beyond 2^32 granules */
+	/* SCALE is 5 bits without DS */
 	if (num_pages >> (CMDQ_TLBI_RANGE_SCALE_MAX + 1))
-		return emit_nh_asid(b, e->asid);
+		return -E2BIG;
 	/* NUM == 0, SCALE == 0 and TTL == 0 is reserved: one page more */
-	if (!ttl && (num_pages & CMDQ_TLBI_RANGE_NUM_MAX) == 1)
+	if ((num_pages & CMDQ_TLBI_RANGE_NUM_MAX) == 1)
 		num_pages++;
 
 	w0 = FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NH_VA) |
 	     FIELD_PREP(CMDQ_TLBI_0_ASID, e->asid);
 	w1 = FIELD_PREP(CMDQ_TLBI_1_LEAF,
 			!!(e->flags & VIRTIO_IOMMU_INV_F_LEAF)) |
-	     FIELD_PREP(CMDQ_TLBI_1_TTL, ttl) |
 	     /* TG encodes 4KB, 16KB, 64KB as 1, 2, 3 */
 	     FIELD_PREP(CMDQ_TLBI_1_TG, (tg - 10) / 2);
 	while (num_pages) {
@@ -99,17 +87,16 @@ static int emit_va_range(struct cmd_buf *b, const struct pvb_inv_entry *e)
 }
 
 /*
- * Without range invalidation: one command per granule, or per block of the
- * TTL level, with TG, TTL, NUM and SCALE zero; too many becomes NH_ASID.
+ * Without range invalidation: one command per 4KB page, TG, TTL, NUM and
+ * SCALE zero, each hitting the entry that contains the address whatever
+ * its granule and level; too many becomes NH_ASID.
  */
 static int emit_va_pages(struct cmd_buf *b, const struct pvb_inv_entry *e)
 {
-	unsigned int ttl = va_ttl(e), step = e->tg ? e->tg : 12;
+	const unsigned int step = 12;
 	uint64_t first, n, i, w0, w1;
 	int ret;
 
-	if (ttl)
-		step = arm_lpae_lvl_shift(ttl, e->tg);
 	first = e->addr >> step;
 	n = ((e->addr + e->size - 1) >> step) - first + 1;
 	if (n > PVB_SMMU_MAX_VA_CMDS)
@@ -128,12 +115,47 @@ static int emit_va_pages(struct cmd_buf *b, const struct pvb_inv_entry *e)
 	return 0;
 }
 
+/*
+ * A VA entry. Its tg and ttl are the driver's hints, which nothing here can
+ * check against the CDs, and a host SMMU may skip the entries of another
+ * granule or level than a command's TG and TTL: no command carries them
+ * (NEST-DEV-58, section 13). With range invalidation the range is
+ * invalidated once in each granule of the capabilities, TTL 0: a CD with
+ * another TG0 is ILLEGAL, so every cached entry has one of them.
+ */
 static int emit_va(struct cmd_buf *b, const struct pvb_inv_entry *e,
 		   const struct pvb_arm_caps *caps)
 {
-	if ((caps->flags & VIRTIO_IOMMU_ARM_F_RIL) && e->tg)
-		return emit_va_range(b, e);
-	return emit_va_pages(b, e);
+	static const struct {
+		uint32_t cap;
+		unsigned int shift;
+	} granules[] = {
+		{ VIRTIO_IOMMU_ARM_GRAN_4K, 12 },
+		{ VIRTIO_IOMMU_ARM_GRAN_16K, 14 },
+		{ VIRTIO_IOMMU_ARM_GRAN_64K, 16 },
+	};
+	size_t start = b->n;
+	unsigned int i;
+	int ret;
+
+	if (!(caps->flags & VIRTIO_IOMMU_ARM_F_RIL))
+		return emit_va_pages(b, e);
+	for (i = 0; i < ARRAY_SIZE(granules); i++) {
+		if (!(caps->granules & granules[i].cap))
+			continue;
+		ret = emit_va_range(b, e, granules[i].shift);
+		if (ret == -E2BIG) {
+			/* Beyond 2^32 granules: the whole ASID */
+			b->n = start;
+			return emit_nh_asid(b, e->asid);
+		}
+		if (ret)
+			return ret;
+	}
+	/* No granule known: the whole ASID */
+	if (b->n == start)
+		return emit_nh_asid(b, e->asid);
+	return 0;
 }
 
 /*
@@ -183,9 +205,35 @@ static int emit_atc(struct cmd_buf *b, const struct pvb_inv_entry *e,
 			    CMDQ_ATC_0_SID);
 }
 
+/*
+ * Whether the entry names an ASID or SSID that no endpoint can use: nothing
+ * is cached for it, it is not an error (NEST-DEV-59), and the kernel would
+ * refuse the whole batch with -EIO for such a field (section 18.2).
+ */
+static bool entry_unusable(const struct pvb_inv_entry *e,
+			   const struct pvb_arm_caps *caps)
+{
+	switch (e->scope) {
+	case VIRTIO_IOMMU_INV_S_ASID:
+	case VIRTIO_IOMMU_INV_S_VA:
+		return !pvb_fits_bits(e->asid, caps->asid_bits);
+	case VIRTIO_IOMMU_INV_S_CD:
+		/* SSID 0 names the single CD when S1CDMax is 0 */
+		return !pvb_fits_bits(e->ssid, caps->ssid_bits);
+	case VIRTIO_IOMMU_INV_S_ATC:
+		return (e->flags & VIRTIO_IOMMU_INV_F_SSID) &&
+		       (!caps->ssid_bits ||
+			!pvb_fits_bits(e->ssid, caps->ssid_bits));
+	default:
+		return false;
+	}
+}
+
 static int encode_entry(struct cmd_buf *b, const struct pvb_inv_entry *e,
 			const struct pvb_smmu_cmd_ctx *ctx)
 {
+	if (entry_unusable(e, ctx->caps))
+		return 0;
 	switch (e->scope) {
 	case VIRTIO_IOMMU_INV_S_DOMAIN:
 		return emit(b, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NH_ALL), 0);

@@ -46,11 +46,11 @@ static uint8_t event_reason(unsigned int id, uint64_t w1)
 		return VIRTIO_IOMMU_FAULT_R_S1_WALK_EABT;
 	case EVT_ID_CD_FETCH:
 		return VIRTIO_IOMMU_FAULT_R_S1_CD_FETCH;
+	/* Section 14 and 18.3: S1DSS refusing the traffic is S1_BAD_CD too */
 	case EVT_ID_BAD_CD:
 	case EVT_ID_BAD_SUBSTREAMID:
-		return VIRTIO_IOMMU_FAULT_R_S1_BAD_CD;
 	case EVT_ID_STREAM_DISABLED:
-		return VIRTIO_IOMMU_FAULT_R_DOMAIN;
+		return VIRTIO_IOMMU_FAULT_R_S1_BAD_CD;
 	default:
 		return VIRTIO_IOMMU_FAULT_R_UNKNOWN;
 	}

@@ -13,10 +13,13 @@
 
 #define BYPASS_PAGE_SHIFT 12
 
-/* F_STREAM_DISABLED: the traffic has no stage-1 context at all */
+/*
+ * F_STREAM_DISABLED: S1DSS refuses the traffic, which the spec reports as
+ * S1_BAD_CD (section 14, "s1dss refuses the access"; NEST-DEV-61)
+ */
 static int stream_disabled(struct pvb_fault *fault)
 {
-	return pvb_fault_set(fault, VIRTIO_IOMMU_FAULT_R_DOMAIN);
+	return pvb_fault_set(fault, VIRTIO_IOMMU_FAULT_R_S1_BAD_CD);
 }
 
 /* The CD index of @txn, or PVB_S1_BYPASS */

@@ -218,8 +218,9 @@ static void test_s1dss(void)
 	env.ctx.table.s1cdmax = 3;
 	env.ctx.table.s1dss = VIRTIO_IOMMU_ARM_S1DSS_TERMINATE;
 	ret = xlate(&env, false, 0, IOVA, PVB_ACCESS_READ);
-	OK(faulted(&env, ret, VIRTIO_IOMMU_FAULT_R_DOMAIN),
-	   "S1DSS terminate: no-SSID traffic faults (F_STREAM_DISABLED)");
+	OK(faulted(&env, ret, VIRTIO_IOMMU_FAULT_R_S1_BAD_CD),
+	   "NEST-DEV-47, NEST-DEV-61 S1DSS terminate: no-SSID traffic is "
+	   "S1_BAD_CD (F_STREAM_DISABLED)");
 	OK(!(env.fault.flags & VIRTIO_IOMMU_FAULT_F_SSID),
 	   "  without SSID flag");
 	ret = xlate(&env, true, 0, IOVA, PVB_ACCESS_READ);
@@ -243,13 +244,14 @@ static void test_s1dss(void)
 	OK(ret == 0 && env.res.asid == 100 && env.res.ssid == 0,
 	   "S1DSS SSID0: no-SSID traffic uses CD 0");
 	ret = xlate(&env, true, 0, IOVA, PVB_ACCESS_READ);
-	OK(faulted(&env, ret, VIRTIO_IOMMU_FAULT_R_DOMAIN),
-	   "S1DSS SSID0: SSID 0 is terminated");
+	OK(faulted(&env, ret, VIRTIO_IOMMU_FAULT_R_S1_BAD_CD),
+	   "NEST-DEV-47, NEST-DEV-61 S1DSS SSID0: SSID 0 is terminated, "
+	   "S1_BAD_CD");
 
 	env.ctx.table.s1dss = 3;
 	ret = xlate(&env, false, 0, IOVA, PVB_ACCESS_READ);
-	OK(faulted(&env, ret, VIRTIO_IOMMU_FAULT_R_DOMAIN),
-	   "S1DSS 0b11 behaves as terminate");
+	OK(faulted(&env, ret, VIRTIO_IOMMU_FAULT_R_S1_BAD_CD),
+	   "S1DSS 0b11 behaves as terminate: S1_BAD_CD");
 	env_fini(&env);
 }
 

@@ -48,19 +48,23 @@ static void test_ste(void)
 }
 
 static const uint32_t sids[] = { 0x10, 0x20 };
-static struct pvb_arm_caps ril_caps, noril_caps;
+static struct pvb_arm_caps ril_caps, noril_caps, gran4k_caps, gran64k_caps;
 static const struct pvb_smmu_cmd_ctx ril_ctx = { &ril_caps, sids, 2 };
 static const struct pvb_smmu_cmd_ctx noril_ctx = { &noril_caps, sids, 2 };
+static const struct pvb_smmu_cmd_ctx gran4k_ctx = { &gran4k_caps, sids, 2 };
+static const struct pvb_smmu_cmd_ctx gran64k_ctx = { &gran64k_caps, sids, 2 };
 static uint64_t cmds[1024][2];
 
 /* Encode, check every command against the kernel, return the count */
 static int enc(const struct pvb_smmu_cmd_ctx *ctx, struct pvb_inv_entry e)
 {
-	bool ril = ctx->caps->flags & VIRTIO_IOMMU_ARM_F_RIL;
+	const struct pvb_arm_caps *c = ctx->caps;
+	bool ril = c->flags & VIRTIO_IOMMU_ARM_F_RIL;
 	int n = pvb_smmu_encode_inv(&e, ctx, cmds, 1024), i;
 
 	for (i = 0; i < n; i++)
-		if (!v_kernel_accepts(cmds[i], ril, 16, 20, true)) {
+		if (!v_kernel_accepts(cmds[i], ril, c->asid_bits, c->ssid_bits,
+				      true)) {
 			tap_diag("kernel refuses command %d: %016llx %016llx",
 				 i, (unsigned long long)le64toh(cmds[i][0]),
 				 (unsigned long long)le64toh(cmds[i][1]));
@@ -84,6 +88,7 @@ static bool cmd_is(int i, uint64_t w0, uint64_t w1)
 static void test_cmd_scopes(void)
 {
 	const uint8_t LEAF = VIRTIO_IOMMU_INV_F_LEAF;
+	static uint64_t saved[3][2];
 
 	OK(enc(&ril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_DOMAIN)) == 1 &&
 		   cmd_is(0, 0x10, 0),
@@ -117,45 +122,68 @@ static void test_cmd_scopes(void)
 		   cmd_is(0, 0x0000001000000040ULL, 52),
 	   "ATC of everything: Size 52, address 0");
 
-	/* Range invalidation, NUM [16:12], SCALE [24:20], TTL, TG */
+	/*
+	 * VA with range invalidation: the tg and ttl hints are never
+	 * forwarded (NEST-DEV-58); one range per granule of the caps, TTL 0,
+	 * NUM [16:12], SCALE [24:20], TG [11:10]
+	 */
 	OK(enc(&ril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF,
 			     .tg = 12, .ttl = 3, .asid = 0x42, .addr = 0x10000,
-			     .size = 0x3000)) == 1 &&
-		   cmd_is(0, 0x0042000000002012ULL, 0x10701),
-	   "VA, RIL: 3 pages, NUM 2, TTL 3, TG 4KB, Leaf");
+			     .size = 0x3000)) == 3 &&
+		   cmd_is(0, 0x0042000000002012ULL, 0x10401) &&
+		   cmd_is(1, 0x0042000000100012ULL, 0x10801) &&
+		   cmd_is(2, 0x0042000000100012ULL, 0x10c01),
+	   "NEST-DEV-58 VA, RIL, tg 12 ttl 3: 3 pages NUM 2 TG 4KB, one "
+	   "16KB and one 64KB granule widened to 2 (SCALE 1), TTL 0, Leaf");
+	memcpy(saved, cmds, sizeof(saved));
+	OK(enc(&ril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF,
+			     .asid = 0x42, .addr = 0x10000, .size = 0x3000)) ==
+			   3 &&
+		   !memcmp(saved, cmds, sizeof(saved)),
+	   "NEST-DEV-58 VA, RIL, no hint: the same commands");
+	OK(enc(&ril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF,
+			     .tg = 14, .ttl = 1, .asid = 0x42, .addr = 0x10000,
+			     .size = 0x3000)) == 3 &&
+		   !memcmp(saved, cmds, sizeof(saved)),
+	   "NEST-DEV-58 VA, RIL, tg 14 ttl 1: the same commands");
 	OK(enc(&ril_ctx,
 	       INV(.scope = VIRTIO_IOMMU_INV_S_VA, .tg = 12, .asid = 0x42,
-		   .addr = 0x100000, .size = 33 * 0x1000)) == 1 &&
-		   cmd_is(0, 0x0042000000110012ULL, 0x100400),
-	   "VA, RIL: 33 pages non-leaf widened to 34 (NUM 16, SCALE 1)");
+		   .addr = 0x100000, .size = 33 * 0x1000)) == 3 &&
+		   cmd_is(0, 0x0042000000110012ULL, 0x100400) &&
+		   cmd_is(1, 0x0042000000008012ULL, 0x100800) &&
+		   cmd_is(2, 0x0042000000002012ULL, 0x100c00),
+	   "VA, RIL: 33 pages widened to 34 (NUM 16, SCALE 1), 9 16KB "
+	   "granules (NUM 8), 3 64KB granules (NUM 2), non-leaf");
 	OK(enc(&ril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF,
 			     .tg = 12, .ttl = 3, .asid = 0x42, .addr = 0x200000,
-			     .size = 1000 * 0x1000)) == 2 &&
-		   cmd_is(0, 0x004200000031c012ULL, 0x200701) &&
-		   cmd_is(1, 0x0042000000802012ULL, 0x2e8701),
-	   "VA, RIL: 1000 pages as 29 * 2^3 + 3 * 2^8");
-	OK(enc(&ril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF,
-			     .tg = 14, .ttl = 1, .asid = 0x42, .addr = 0x4000,
-			     .size = 0x4000)) == 1 &&
-		   cmd_is(0, 0x0042000000100012ULL, 0x4801),
-	   "VA, RIL: 16KB with TTL 1 drops the hint");
-	OK(enc(&ril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF,
-			     .tg = 16, .ttl = 2, .asid = 0x42,
-			     .addr = 0x20000000, .size = 0x20000000)) == 1 &&
-		   cmd_is(0, 0x0042000000d00012ULL, 0x20000e01),
-	   "VA, RIL: 64KB 512MB block, SCALE 13, TTL 2, TG 3");
-	OK(enc(&ril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF,
-			     .asid = 0x42, .addr = 0x5000, .size = 0x2000)) ==
-			   2 &&
-		   cmd_is(0, 0x0042000000000012ULL, 0x5001) &&
-		   cmd_is(1, 0x0042000000000012ULL, 0x6001),
-	   "VA, RIL but unknown granule: one command per 4KB, TG 0");
+			     .size = 1000 * 0x1000)) == 6 &&
+		   cmd_is(0, 0x004200000031c012ULL, 0x200401) &&
+		   cmd_is(1, 0x0042000000802012ULL, 0x2e8401) &&
+		   cmd_is(2, 0x004200000011c012ULL, 0x200801) &&
+		   cmd_is(3, 0x0042000000602012ULL, 0x2e8801) &&
+		   cmd_is(4, 0x004200000001e012ULL, 0x200c01) &&
+		   cmd_is(5, 0x0042000000500012ULL, 0x3f0c01),
+	   "VA, RIL: 1000 pages as 29 * 2^3 + 3 * 2^8, 250 16KB granules "
+	   "as 29 * 2^1 + 3 * 2^6, 63 64KB granules as 31 + 1 * 2^5");
 	OK(enc(&ril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .tg = 12,
 			     .asid = 0x42, .size = 1ULL << 45)) == 1 &&
 		   cmd_is(0, 0x0042000000000011ULL, 0),
 	   "VA, RIL: 2^33 pages fall back to TLBI_NH_ASID");
+	OK(enc(&gran64k_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF,
+				 .tg = 16, .ttl = 2, .asid = 0x42,
+				 .addr = 0x20000000, .size = 0x20000000)) ==
+			   1 &&
+		   cmd_is(0, 0x0042000000d00012ULL, 0x20000c01),
+	   "NEST-DEV-58 VA, RIL, 64KB-only caps: 512MB as SCALE 13, TG 3, "
+	   "the ttl 2 hint dropped");
+	OK(enc(&gran4k_ctx,
+	       INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF, .tg = 16,
+		   .asid = 0x42, .addr = 0x5000, .size = 0x2000)) == 1 &&
+		   cmd_is(0, 0x0042000000100012ULL, 0x5401),
+	   "NEST-DEV-58 VA, RIL, 4KB-only caps, tg 16 hint: 4KB range, "
+	   "2 pages as SCALE 1");
 
-	/* No range invalidation */
+	/* No range invalidation: every 4KB page, whatever the hints */
 	OK(enc(&noril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF,
 			       .tg = 12, .ttl = 3, .asid = 0x42,
 			       .addr = 0x10000, .size = 0x3000)) == 3 &&
@@ -163,16 +191,18 @@ static void test_cmd_scopes(void)
 		   cmd_is(2, 0x0042000000000012ULL, 0x12001),
 	   "VA, no RIL: one command per page, no TG/TTL");
 	OK(enc(&noril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF,
+			       .tg = 16, .ttl = 3, .asid = 0x42,
+			       .addr = 0x10000, .size = 0x10000)) == 16 &&
+		   cmd_is(0, 0x0042000000000012ULL, 0x10001) &&
+		   cmd_is(15, 0x0042000000000012ULL, 0x1f001),
+	   "NEST-DEV-58 VA, no RIL, tg 16 ttl 3: still one command per 4KB "
+	   "page");
+	OK(enc(&noril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .flags = LEAF,
 			       .tg = 12, .ttl = 2, .asid = 0x42,
-			       .addr = 0x200000, .size = 0x400000)) == 2 &&
-		   cmd_is(0, 0x0042000000000012ULL, 0x200001) &&
-		   cmd_is(1, 0x0042000000000012ULL, 0x400001),
-	   "VA, no RIL, TTL 2: one command per 2MB block");
-	OK(enc(&noril_ctx,
-	       INV(.scope = VIRTIO_IOMMU_INV_S_VA, .tg = 12, .ttl = 2,
-		   .asid = 0x42, .addr = 0x200000, .size = 0x400000)) == 1 &&
+			       .addr = 0x200000, .size = 0x400000)) == 1 &&
 		   cmd_is(0, 0x0042000000000011ULL, 0),
-	   "VA, no RIL, non-leaf: TTL ignored, 1024 pages -> NH_ASID");
+	   "NEST-DEV-58 VA, no RIL, ttl 2 not used for 2MB steps: 1024 "
+	   "pages -> NH_ASID");
 	OK(enc(&noril_ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .tg = 12,
 			       .asid = 0x42, .size = 512 * 0x1000)) == 512,
 	   "VA, no RIL: 512 pages is 512 commands");
@@ -180,6 +210,44 @@ static void test_cmd_scopes(void)
 			       .asid = 0x42, .size = 513 * 0x1000)) == 1 &&
 		   cmd_is(0, 0x0042000000000011ULL, 0),
 	   "VA, no RIL: 513 pages -> NH_ASID");
+}
+
+/* NEST-DEV-59, section 18.2: IDs no endpoint can use give no command */
+static void test_cmd_unusable_ids(void)
+{
+	const uint8_t SSID = VIRTIO_IOMMU_INV_F_SSID;
+	struct pvb_arm_caps small = ril_caps;
+	const struct pvb_smmu_cmd_ctx ctx = { &small, sids, 2 };
+
+	small.asid_bits = 8;
+	small.ssid_bits = 5;
+	OK(enc(&ctx, INV(.scope = VIRTIO_IOMMU_INV_S_ASID, .asid = 0x100)) == 0,
+	   "NEST-DEV-59 ASID 0x100 with 8-bit ASIDs: no command");
+	OK(enc(&ctx, INV(.scope = VIRTIO_IOMMU_INV_S_VA, .asid = 0xffff,
+			 .size = 0x1000)) == 0,
+	   "NEST-DEV-59 VA ASID 0xffff with 8-bit ASIDs: no command");
+	OK(enc(&ctx, INV(.scope = VIRTIO_IOMMU_INV_S_ASID, .asid = 0xff)) ==
+			   1 &&
+		   cmd_is(0, 0x00ff000000000011ULL, 0),
+	   "ASID 0xff with 8-bit ASIDs: TLBI_NH_ASID");
+	OK(enc(&ctx, INV(.scope = VIRTIO_IOMMU_INV_S_CD, .ssid = 32)) == 0,
+	   "NEST-DEV-59 CD SSID 32 with 5 SSID bits: no command");
+	OK(enc(&ctx, INV(.scope = VIRTIO_IOMMU_INV_S_CD, .ssid = 31)) == 2,
+	   "CD SSID 31 with 5 SSID bits: CFGI_CD per SID");
+	OK(enc(&ctx, INV(.scope = VIRTIO_IOMMU_INV_S_ATC, .flags = SSID,
+			 .ssid = 32, .size = 0x1000)) == 0,
+	   "NEST-DEV-59 ATC SSID 32 with 5 SSID bits: no command");
+	OK(enc(&ctx, INV(.scope = VIRTIO_IOMMU_INV_S_ATC, .size = 0x1000)) == 2,
+	   "ATC without SSID: ATC_INV per SID");
+	small.ssid_bits = 0;
+	OK(enc(&ctx, INV(.scope = VIRTIO_IOMMU_INV_S_ATC, .flags = SSID,
+			 .size = 0x1000)) == 0,
+	   "NEST-DEV-59 ATC SSID 0 without substreams: no command");
+	OK(enc(&ctx, INV(.scope = VIRTIO_IOMMU_INV_S_CD)) == 2 &&
+		   cmd_is(0, 0x0000001000000005ULL, 0),
+	   "CD SSID 0 without substreams: CFGI_CD SSID 0 (the single CD)");
+	OK(enc(&ctx, INV(.scope = VIRTIO_IOMMU_INV_S_CD, .ssid = 1)) == 0,
+	   "NEST-DEV-59 CD SSID 1 without substreams: no command");
 }
 
 static void test_cmd_batch(void)
@@ -339,8 +407,8 @@ static void test_events(void)
 	OK(f.reason == VIRTIO_IOMMU_FAULT_R_S1_BAD_CD,
 	   "C_BAD_SUBSTREAMID -> S1_BAD_CD");
 	decode_evt(0x06, 0, 0, 0, &f);
-	OK(f.reason == VIRTIO_IOMMU_FAULT_R_DOMAIN,
-	   "F_STREAM_DISABLED -> DOMAIN");
+	OK(f.reason == VIRTIO_IOMMU_FAULT_R_S1_BAD_CD,
+	   "NEST-DEV-69 (section 18.3) F_STREAM_DISABLED -> S1_BAD_CD");
 	decode_evt(0x04, 0, 0, 0, &f);
 	OK(f.reason == VIRTIO_IOMMU_FAULT_R_UNKNOWN, "C_BAD_STE -> UNKNOWN");
 	decode_evt(0x20, 0, 0, 0, &f);
@@ -362,8 +430,13 @@ void test_smmu(void)
 	pvb_arm_caps_sw(48, &ril_caps);
 	noril_caps = ril_caps;
 	noril_caps.flags &= ~VIRTIO_IOMMU_ARM_F_RIL;
+	gran4k_caps = ril_caps;
+	gran4k_caps.granules = VIRTIO_IOMMU_ARM_GRAN_4K;
+	gran64k_caps = ril_caps;
+	gran64k_caps.granules = VIRTIO_IOMMU_ARM_GRAN_64K;
 	test_ste();
 	test_cmd_scopes();
+	test_cmd_unusable_ids();
 	test_cmd_batch();
 	test_caps_from_idr();
 	test_events();

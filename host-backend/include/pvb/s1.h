@@ -160,10 +160,10 @@ int pvb_cd_decode(const uint64_t cd[8], const struct pvb_arm_caps *caps,
  *
  * Applies STE.S1CDMax and STE.S1DSS (IHI 0070 5.2): without substreams
  * (S1CDMax == 0) traffic uses CD 0 and a SubstreamID is a BAD_CD; otherwise
- * SSID-less traffic is terminated (reason VIRTIO_IOMMU_FAULT_R_DOMAIN, the
- * architecture's F_STREAM_DISABLED), bypasses stage 1 or uses CD 0 (then a
- * transaction with SubstreamID 0 is terminated likewise). Uses and fills
- * the CD cache when @ctx has one.
+ * SSID-less traffic is terminated (the architecture's F_STREAM_DISABLED,
+ * reason VIRTIO_IOMMU_FAULT_R_S1_BAD_CD as the spec's section 14 says),
+ * bypasses stage 1 or uses CD 0 (then a transaction with SubstreamID 0 is
+ * terminated likewise). Uses and fills the CD cache when @ctx has one.
  *
  * Return: 0, PVB_S1_BYPASS, or -EFAULT with @fault filled.
  */

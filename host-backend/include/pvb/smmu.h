@@ -56,7 +56,8 @@ void pvb_smmu_make_bypass_ste(uint64_t ste[2]);
 
 /**
  * struct pvb_smmu_cmd_ctx - how to encode a domain's invalidations
- * @caps: the host-derived capabilities of the domain (RIL, granules)
+ * @caps: the host-derived capabilities of the domain (RIL, granules,
+ *	  asid_bits, ssid_bits)
  * @sids: virtual StreamIDs (vDEVICE IDs) of the domain's VFIO endpoints,
  *	  targets of CFGI_CD, CFGI_CD_ALL and ATC_INV
  * @nr_sids: number of @sids
@@ -82,17 +83,25 @@ size_t pvb_smmu_inv_max_cmds(const struct pvb_smmu_cmd_ctx *ctx);
  * @cmds: output, little-endian command dwords
  * @cap: number of commands @cmds can hold
  *
- * Scopes: DOMAIN -> TLBI_NH_ALL; ASID -> TLBI_NH_ASID; VA -> TLBI_NH_VA,
- * split as the kernel's arm_smmu_cmdq_batch_add_range() when caps has
- * VIRTIO_IOMMU_ARM_F_RIL and @entry->tg is known, else one command per
- * granule (or per TTL-sized block) up to PVB_SMMU_MAX_VA_CMDS, else one
- * TLBI_NH_ASID; CD -> CFGI_CD (non-leaf, so a changed L1CD is covered too)
- * per StreamID; CD_ALL -> CFGI_CD_ALL per StreamID; ATC -> ATC_INV per
- * StreamID, covering the range with the smallest aligned power of two.
- * VMID is never set: the kernel fills it.
+ * Scopes: DOMAIN -> TLBI_NH_ALL; ASID -> TLBI_NH_ASID; VA -> TLBI_NH_VA;
+ * CD -> CFGI_CD (non-leaf, so a changed L1CD is covered too) per StreamID;
+ * CD_ALL -> CFGI_CD_ALL per StreamID; ATC -> ATC_INV per StreamID, covering
+ * the range with the smallest aligned power of two. VMID is never set: the
+ * kernel fills it.
  *
- * Return: the number of commands written, or -ENOSPC when @cap is too small
- * (the content of @cmds is then undefined).
+ * The tg and ttl hints are never forwarded, since nothing checks them
+ * against the CDs (NEST-DEV-58): with VIRTIO_IOMMU_ARM_F_RIL in caps, a VA
+ * entry becomes range commands with TTL 0, split as the kernel's
+ * arm_smmu_cmdq_batch_add_range(), once per granule of caps; without it,
+ * one command per 4KB page up to PVB_SMMU_MAX_VA_CMDS; beyond either, one
+ * TLBI_NH_ASID.
+ *
+ * An entry whose ASID (ASID, VA) or SSID (CD, ATC with
+ * VIRTIO_IOMMU_INV_F_SSID) no endpoint can use, being wider than caps'
+ * asid_bits or ssid_bits, produces no command (NEST-DEV-59, section 18.2).
+ *
+ * Return: the number of commands written, possibly 0, or -ENOSPC when @cap
+ * is too small (the content of @cmds is then undefined).
  */
 int pvb_smmu_encode_inv(const struct pvb_inv_entry *entry,
 			const struct pvb_smmu_cmd_ctx *ctx, uint64_t (*cmds)[2],
@@ -137,10 +146,11 @@ int pvb_smmu_caps_from_idr(const uint32_t idr[6], uint8_t oas, bool ats,
  *	   F_WALK_EABT and F_TRANSLATION..F_PERMISSION the input address and
  *	   access (RnW, InD). Reasons: F_TRANSLATION, F_ADDR_SIZE, F_ACCESS,
  *	   F_PERMISSION, C_BAD_CD, F_CD_FETCH, F_WALK_EABT map to the
- *	   VIRTIO_IOMMU_FAULT_R_S1_* of the same name; C_BAD_SUBSTREAMID to
- *	   S1_BAD_CD and F_STREAM_DISABLED to R_DOMAIN, as the software walker
- *	   reports them; a stage-2 fault (S2 == 1) during a CD or table fetch
- *	   to S1_CD_FETCH / S1_WALK_EABT, any other to R_UNKNOWN.
+ *	   VIRTIO_IOMMU_FAULT_R_S1_* of the same name; C_BAD_SUBSTREAMID and
+ *	   F_STREAM_DISABLED to S1_BAD_CD (spec sections 14 and 18.3), as the
+ *	   software walker reports them; a stage-2 fault (S2 == 1) during a CD
+ *	   or table fetch to S1_CD_FETCH / S1_WALK_EABT, any other to
+ *	   R_UNKNOWN.
  *
  * Return: the event number, EVTQ_0_ID.
  */

@@ -72,8 +72,6 @@ typedef struct VirtIOIOMMUNestedStats {
     uint64_t unmap_notifications;
 } VirtIOIOMMUNestedStats;
 
-typedef struct virtio_iommu_table_arm_smmuv3 VirtIOIOMMUArmTable;
-
 /* A table domain's configuration as it migrates */
 typedef struct VirtIOIOMMUNestedMig {
     uint32_t domain;
@@ -87,8 +85,6 @@ struct VirtIOIOMMUNested {
     bool offered;
     /* TABLE_FORMAT of emulated endpoints (software walker) */
     struct pvb_arm_caps sw_caps;
-    /* Limits INVALIDATE entries are checked against (NEST-DEV-59) */
-    struct pvb_arm_caps inv_caps;
     struct pvb_iotlb *iotlb;
     struct pvb_cd_cache *cd_cache;
     uint32_t nr_table_domains;
@@ -361,69 +357,6 @@ static uint8_t nested_attach_reject(uint32_t domain, uint32_t ep,
     return status;
 }
 
-/* Size and alignment of the table at S1ContextPtr (spec section 9.1) */
-static void nested_cd_table_geometry(const VirtIOIOMMUArmTable *t,
-                                     uint64_t *size, uint64_t *align)
-{
-    unsigned int n = t->s1cdmax, split;
-
-    if (!n) {
-        *size = *align = 64;
-        return;
-    }
-    if (t->s1fmt == VIRTIO_IOMMU_ARM_S1FMT_LINEAR) {
-        *size = *align = 64ULL << n;
-        return;
-    }
-    /* Two levels: 8-byte L1 descriptors, each for 2^split CDs */
-    split = t->s1fmt == VIRTIO_IOMMU_ARM_S1FMT_2L_4K ? 6 : 10;
-    *size = 8ULL << (n > split ? n - split : 0);
-    *align = MAX(*size, 64);
-}
-
-/*
- * The checks of NEST-DEV-26 and NEST-DEV-27 that the request decoder does
- * not make, or makes with another status: run before it.
- */
-static uint8_t nested_check_arm_table(const VirtIOIOMMUArmTable *t,
-                                      const struct pvb_arm_caps *caps,
-                                      const char **why)
-{
-    uint64_t ptr = le64_to_cpu(t->s1contextptr), size, align;
-
-    *why = "reserved s1fmt";
-    if (t->s1fmt > VIRTIO_IOMMU_ARM_S1FMT_2L_64K) {
-        return VIRTIO_IOMMU_S_INVAL;
-    }
-    *why = "s1cdmax beyond ssid_bits";
-    if (t->s1cdmax > caps->ssid_bits) {
-        return VIRTIO_IOMMU_S_INVAL;
-    }
-    *why = "two-level CD table without substreams";
-    if (!t->s1cdmax && t->s1fmt != VIRTIO_IOMMU_ARM_S1FMT_LINEAR) {
-        return VIRTIO_IOMMU_S_INVAL;
-    }
-    *why = "CD table format not supported";
-    if (!(caps->cd_formats & BIT(t->s1fmt))) {
-        return VIRTIO_IOMMU_S_INVAL;
-    }
-    nested_cd_table_geometry(t, &size, &align);
-    *why = "s1contextptr misaligned";
-    if (ptr & (align - 1)) {
-        return VIRTIO_IOMMU_S_RANGE;
-    }
-    *why = "CD table beyond oas";
-    if (caps->oas < 64 && (ptr + size - 1) >> caps->oas) {
-        return VIRTIO_IOMMU_S_RANGE;
-    }
-    *why = "CD table not in guest memory";
-    if (!nested_gpa_is_ram(ptr, size)) {
-        return VIRTIO_IOMMU_S_RANGE;
-    }
-    *why = NULL;
-    return VIRTIO_IOMMU_S_OK;
-}
-
 static int nested_attach_table(VirtIOIOMMU *s, struct iovec *iov,
                                unsigned int iov_cnt)
 {
@@ -436,12 +369,15 @@ static int nested_attach_table(VirtIOIOMMU *s, struct iovec *iov,
     IOMMUMemoryRegion *mr;
     uint32_t domain_id, ep_id;
     IOMMUDevice *sdev;
-    const char *why;
     uint8_t status;
+    size_t len;
 
-    /* Bytes beyond the 68 of the request are ignored */
-    if (iov_to_buf(iov, iov_cnt, 0, &req, ATTACH_TABLE_LEN) !=
-        ATTACH_TABLE_LEN) {
+    /*
+     * NEST-DEV-20: without its 68 bytes the request names no endpoint to
+     * look up. Bytes beyond them are ignored.
+     */
+    len = iov_to_buf(iov, iov_cnt, 0, &req, ATTACH_TABLE_LEN);
+    if (len < ATTACH_TABLE_LEN) {
         return nested_attach_reject(le32_to_cpu(req.domain),
                                     le32_to_cpu(req.endpoint),
                                     VIRTIO_IOMMU_S_INVAL,
@@ -466,19 +402,20 @@ static int nested_attach_table(VirtIOIOMMU *s, struct iovec *iov,
                                     "no such endpoint");
     }
     sdev = container_of(mr, IOMMUDevice, iommu_mr);
-    if (!nested_ep_caps(s, sdev, &caps) ||
-        le16_to_cpu(req.format) != VIRTIO_IOMMU_TABLE_FMT_ARM_SMMUV3) {
+    /* NEST-DEV-25; an unknown format is the decoder's */
+    if (!nested_ep_caps(s, sdev, &caps)) {
         return nested_attach_reject(domain_id, ep_id, VIRTIO_IOMMU_S_UNSUPP,
-                                    "no TABLE_FORMAT property for format");
+                                    "no TABLE_FORMAT property");
     }
-    status = nested_check_arm_table(&req.arm_smmuv3, &caps, &why);
-    if (status != VIRTIO_IOMMU_S_OK) {
-        return nested_attach_reject(domain_id, ep_id, status, why);
-    }
-    status = pvb_req_decode_attach_table(&req, ATTACH_TABLE_LEN, &caps, &dec,
-                                         &diag);
+    /* NEST-DEV-21, 22, 25, 26, 27: the statuses of the spec */
+    status = pvb_req_decode_attach_table(&req, len, &caps, &dec, &diag);
     if (status != VIRTIO_IOMMU_S_OK) {
         return nested_attach_reject(domain_id, ep_id, status, diag.msg);
+    }
+    /* NEST-DEV-27: alignment and 2^oas are decoded, guest memory is ours */
+    if (!nested_gpa_is_ram(dec.table.s1contextptr, dec.table_size)) {
+        return nested_attach_reject(domain_id, ep_id, VIRTIO_IOMMU_S_RANGE,
+                                    "CD table not in guest memory");
     }
 
     domain = g_tree_lookup(s->domains, GUINT_TO_POINTER(domain_id));
@@ -593,8 +530,9 @@ static int nested_invalidate(VirtIOIOMMU *s, struct iovec *iov,
         diag = (struct pvb_req_diag) { "request too long", -1 };
     } else {
         iov_to_buf(iov, iov_cnt, 0, n->inv_buf, len);
-        status = pvb_req_decode_invalidate(n->inv_buf, len, &n->inv_caps,
-                                           &n->inv, &diag);
+        /* Section 13: malformed does not depend on the endpoints */
+        status = pvb_req_decode_invalidate(n->inv_buf, len, NULL, &n->inv,
+                                           &diag);
     }
     if (status != VIRTIO_IOMMU_S_OK) {
         /* NEST-DEV-54: malformed, invalidate all the domain may cache */
@@ -606,7 +544,7 @@ static int nested_invalidate(VirtIOIOMMU *s, struct iovec *iov,
                                                     diag.entry, diag.msg);
         n->stats.inv_malformed++;
         nested_flush_domain(s, d);
-        return VIRTIO_IOMMU_S_INVAL;
+        return status;
     }
 
     /* NEST-DEV-55, NEST-DEV-56: in order, under the device mutex */
@@ -686,15 +624,12 @@ bool virtio_iommu_nested_fault_merge(VirtIOIOMMU *s,
     return false;
 }
 
+/* NEST-DEV-61: libpvb gives the reason of spec section 14 */
 static void nested_report_fault(VirtIOIOMMU *s, uint32_t ep_id,
-                                struct pvb_fault *fault)
+                                const struct pvb_fault *fault)
 {
     struct virtio_iommu_fault evt;
 
-    /* Spec section 14: a stream that S1DSS refuses is S1_BAD_CD */
-    if (fault->reason == VIRTIO_IOMMU_FAULT_R_DOMAIN) {
-        fault->reason = VIRTIO_IOMMU_FAULT_R_S1_BAD_CD;
-    }
     trace_virtio_iommu_nested_fault(ep_id, fault->address, fault->reason,
                                     fault->flags, fault->level,
                                     fault->fetch_addr, fault->record);
@@ -902,17 +837,6 @@ bool virtio_iommu_nested_realize(VirtIOIOMMU *s, Error **errp)
         return false;
     }
     pvb_arm_caps_sw(oas, &n->sw_caps);
-    /*
-     * INVALIDATE entries are checked for what is malformed only: an ASID
-     * or SSID that no endpoint uses is not an error (NEST-DEV-59), and tg
-     * is a hint.
-     */
-    n->inv_caps = n->sw_caps;
-    n->inv_caps.asid_bits = 16;
-    n->inv_caps.ssid_bits = 20;
-    n->inv_caps.granules = VIRTIO_IOMMU_ARM_GRAN_4K |
-                           VIRTIO_IOMMU_ARM_GRAN_16K |
-                           VIRTIO_IOMMU_ARM_GRAN_64K;
 
     n->iotlb = pvb_iotlb_new(NESTED_IOTLB_ENTRIES);
     n->cd_cache = pvb_cd_cache_new(NESTED_CD_CACHE_ENTRIES);
