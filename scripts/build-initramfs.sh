@@ -11,7 +11,8 @@ IMG=$OUT/initramfs.cpio.gz
 GUEST_CC=${GUEST_CC:-${CROSS}gcc}
 GUEST_CFLAGS=(-static -O2 -g0 -Wall -Wextra -Werror -I"$TOP/spec"
 	-I"$PV_CACHE/linux-headers/include" -I"$SYSROOT/usr/include"
-	-I"$SYSROOT/usr/include/aarch64-linux-gnu")
+	-I"$SYSROOT/usr/include/aarch64-linux-gnu"
+	-I"$LINUX_SRC/tools/testing/selftests")
 GUEST_LDFLAGS=(-L"$SYSROOT/usr/lib/aarch64-linux-gnu")
 
 APPLETS="sh ash mount umount cat ls echo printf test [ [[ grep egrep sed awk
@@ -19,18 +20,50 @@ cut tr head tail wc sort uniq readlink dirname basename sha256sum md5sum dd
 od hexdump sleep mkdir rmdir ln rm cp mv poweroff reboot sync dmesg uname
 find xargs expr seq true false env time timeout stat chmod date tee"
 
+# directive SRC NAME: the words of the "// guest-NAME: ..." lines of SRC,
+# with @TOP@, @PV_CACHE@ and @LINUX_SRC@ replaced. guest-ldlibs: libraries;
+# guest-cflags: compiler flags; guest-sources: more .c files to compile in,
+# guest-deps: files that trigger a rebuild, both as globs relative to $TOP.
+directive() {
+	sed -n "s|^// guest-$2: ||p" "$1" |
+		sed -e "s|@TOP@|$TOP|g" -e "s|@PV_CACHE@|$PV_CACHE|g" -e "s|@LINUX_SRC@|$LINUX_SRC|g"
+}
+
+# directive_files SRC NAME: the files a guest-sources / guest-deps names
+directive_files() {
+	local g
+	for g in $(directive "$1" "$2"); do
+		(cd "$TOP" && ls -d $g 2>/dev/null || true) | sed "s|^\([^/]\)|$TOP/\1|"
+	done
+}
+
+# stale OUT FILE...: OUT is missing or older than one of the FILEs
+stale() {
+	local out=$1 f
+	shift
+	[ -e "$out" ] || return 0
+	for f in "$@"; do
+		[ "$f" -nt "$out" ] && return 0
+	done
+	return 1
+}
+
 build_programs() {
-	local src out
+	local src out extra deps
 	mkdir -p "$ROOT/bin"
 	for src in "$TOP"/tests/guest/*.c "$TOP"/bench/guest/*.c; do
 		[ -e "$src" ] || continue
 		out=$ROOT/bin/$(basename "$src" .c)
-		if [ ! -e "$out" ] || [ "$src" -nt "$out" ] || [ "$0" -nt "$out" ]; then
-			echo "CC $src"
-			"$GUEST_CC" "${GUEST_CFLAGS[@]}" -o "$out" "$src" "${GUEST_LDFLAGS[@]}" \
-				$(sed -n 's|^// guest-ldlibs: ||p' "$src")
+		mapfile -t extra < <(directive_files "$src" sources)
+		mapfile -t deps < <(directive_files "$src" deps)
+		if stale "$out" "$src" "$0" "${extra[@]}" "${deps[@]}"; then
+			echo "CC $src ${extra[*]}"
+			"$GUEST_CC" "${GUEST_CFLAGS[@]}" $(directive "$src" cflags) -o "$out" \
+				"$src" "${extra[@]}" "${GUEST_LDFLAGS[@]}" $(directive "$src" ldlibs)
 		fi
 	done
+	# bench/'s tools from other trees (dma_map_benchmark from the kernel's)
+	[ ! -x "$TOP/bench/build-guest-tools.sh" ] || "$TOP/bench/build-guest-tools.sh" "$ROOT/bin"
 }
 
 populate() {

@@ -51,7 +51,12 @@ step() {
 	local log=$LOG_DIR/$name.log t0 t1 rc=0
 	say "$name: started (log: $log)"
 	t0=$(date +%s)
-	"$@" >"$log" 2>&1 || rc=$?
+	# Not "cmd || rc=$?": that would turn off errexit inside the step's
+	# functions, and a failing command in them would go unnoticed.
+	set +e
+	(set -e; "$@") >"$log" 2>&1
+	rc=$?
+	set -e
 	t1=$(date +%s)
 	if [ "$rc" -ne 0 ]; then
 		printf 'ERROR: step "%s" failed (exit %d) after %ds; last lines of %s:\n' \
@@ -99,10 +104,12 @@ sync_overlay() {
 		fi
 	done <"$new"
 	if [ -f "$manifest" ]; then
-		top=$(tar -tf "$tarball" 2>/dev/null | head -1 | cut -d/ -f1)
 		while read -r f; do
 			grep -qxF "$f" "$new" && continue
 			echo "overlay: $f left the overlay, restoring it"
+			# the tarball's top directory (tar dies of SIGPIPE here)
+			[ -n "${top:-}" ] || top=$({ tar -tf "$tarball" 2>/dev/null || true; } |
+				head -1 | cut -d/ -f1)
 			rm -f "$tree/$f"
 			tar -xf "$tarball" -C "$tree" --strip-components=1 "$top/$f" 2>/dev/null || true
 			n=$((n + 1))

@@ -102,6 +102,11 @@ def suites():
               boot("nested-mode", "virtio", "nested-lazy", "--append", "iommu.strict=0",
                    "--append", "pv.expect_mode=nested",
                    "--expect-trace", "virtio_iommu_map==0"), None))
+    # host-backend's iommufd code against the kernel's iommufd mock
+    # (CONFIG_IOMMUFD_TEST), in the guest.
+    s.append(("iommufd-mock", "guest",
+              [os.path.join(TOP, "scripts/boot.py"), "--scenario", "iommufd-mock",
+               "--iommu", "none", "--name", "iommufd-mock", "--timeout", "300"], None))
     s.append(("harness-negative", "guest", [os.path.join(TOP, "tests/guest/harness-negative.sh")],
               None))
     # Runs last: checks the conformance index against the tests that exist.
