@@ -14,8 +14,9 @@
  * Emulated endpoints are translated here, in software: translate() looks
  * the IOTLB up and, on a miss, fetches the CD and walks the guest's tables
  * through libpvb, reading guest RAM only. Endpoints backed by a host IOMMU
- * device (VFIO) report no TABLE_FORMAT property and keep MAP/UNMAP until
- * the iommufd path exists (see nested_ep_caps()).
+ * device (VFIO) on iommufd with a host Arm SMMUv3 are nested on the host
+ * SMMU through libpvb's iommufd backend ("VFIO endpoints on iommufd"
+ * below); other VFIO endpoints report no TABLE_FORMAT and keep MAP/UNMAP.
  *
  * Locking: the request handlers and translate() run with VirtIOIOMMU.mutex
  * held, which serialises every access to the IOTLB, the CD cache and the
@@ -33,12 +34,16 @@
 #include "system/address-spaces.h"
 #include "system/dma.h"
 #include "system/memory.h"
+#include "system/host_iommu_device.h"
+#include "system/iommufd.h"
+#include "qemu/main-loop.h"
 #include "hw/boards.h"
 #include "hw/virtio/virtio.h"
 #include "hw/virtio/virtio-iommu-nested.h"
 #include "trace.h"
 
 #include "pvb/pvb.h"
+#include "pvb/iommufd.h"
 
 /* Capacity of the IOTLB and of the CD cache, shared by all table domains */
 #define NESTED_IOTLB_ENTRIES    4096
@@ -70,7 +75,15 @@ typedef struct VirtIOIOMMUNestedStats {
     uint64_t inv_entries;
     uint64_t inv_malformed;
     uint64_t unmap_notifications;
+    uint64_t host_attach;
+    uint64_t host_events;
+    uint64_t host_events_lost;
+    uint64_t host_inv_failures;
 } VirtIOIOMMUNestedStats;
+
+/* VFIO endpoints: an iommufd context, an endpoint's nesting objects */
+typedef struct VirtIOIOMMUNestedHost VirtIOIOMMUNestedHost;
+typedef struct VirtIOIOMMUNestedHostDev VirtIOIOMMUNestedHostDev;
 
 /* A table domain's configuration as it migrates */
 typedef struct VirtIOIOMMUNestedMig {
@@ -99,6 +112,9 @@ struct VirtIOIOMMUNested {
     uint8_t mig_prop[sizeof(struct virtio_iommu_probe_table_arm_smmuv3)];
     int32_t mig_nr;
     VirtIOIOMMUNestedMig *mig;
+    /* VFIO endpoints: contexts, and endpoint ID -> VirtIOIOMMUNestedHostDev */
+    QLIST_HEAD(, VirtIOIOMMUNestedHost) hosts;
+    GHashTable *host_devs;
 };
 
 struct VirtIOIOMMUNestedDomain {
@@ -192,6 +208,503 @@ static uint8_t nested_default_oas(void)
     return sizes[i];
 }
 
+/*
+ * VFIO endpoints on iommufd (spec section 18)
+ *
+ * An endpoint backed by a HostIOMMUDeviceIOMMUFD whose host IOMMU is an
+ * Arm SMMUv3 reports the TABLE_FORMAT property that the host SMMU supports
+ * (pvb_smmu_caps_from_idr() on the IDRs QEMU's vfio already read with
+ * IOMMU_GET_HW_INFO). Its table domains are not walked here: libpvb's
+ * iommufd backend installs the guest's table as a nested HWPT on the host
+ * SMMU, and INVALIDATE and the vEVENTQ go through the vIOMMU.
+ *
+ * One libpvb context (VirtIOIOMMUNestedHost) per IOMMUFDBackend object,
+ * on the backend's /dev/iommu fd: the dev_ids of QEMU's vfio devices are
+ * valid in it. libpvb keeps its own guest RAM IOAS (the stage 2 of the
+ * nest parent), filled by a memory listener on the system address space;
+ * the vfio container's IOAS is left to QEMU's vfio code.
+ *
+ * The device is attached through the HostIOMMUDeviceIOMMUFD class, that is
+ * through vfio's own VFIO_DEVICE_ATTACH_IOMMUFD_PT (which replaces). When
+ * the endpoint leaves its table domain for anything but another table
+ * domain, libpvb's "detach" puts it back on its vfio container's HWPT
+ * (HostIOMMUDeviceIOMMUFD.hwpt_id), whose content QEMU's vfio code keeps as
+ * the standard device prescribes: guest RAM in bypass, the MAP/UNMAP
+ * mappings of a mapped domain, nothing (DMA blocked) otherwise.
+ */
+
+#define NESTED_VEVENTQ_DEPTH 64
+#define NESTED_EVENTS_BATCH 16
+
+struct VirtIOIOMMUNestedHost {
+    VirtIOIOMMU *s;
+    IOMMUFDBackend *be;
+    struct pvb_iommufd *ctx;
+    MemoryListener listener;
+    bool listening;
+    int veventq_fd;
+    QLIST_ENTRY(VirtIOIOMMUNestedHost) next;
+};
+
+struct VirtIOIOMMUNestedHostDev {
+    VirtIOIOMMUNestedHost *host;
+    HostIOMMUDeviceIOMMUFD *idev;
+    PCIBus *bus;
+    int devfn;
+    uint32_t ep_id;
+    struct pvb_arm_caps caps;
+    struct pvb_iommufd_dev *dev;
+    bool nested;    /* attached to a nested HWPT of libpvb */
+    bool moving;    /* between two table domains: stay nested */
+    bool gone;      /* the VFIO device was unplugged: touch nothing */
+};
+
+static void nested_report_fault(VirtIOIOMMU *s, uint32_t ep_id,
+                                const struct pvb_fault *fault);
+
+/*
+ * Whether endpoint @ep_id is a VFIO endpoint on a nested HWPT: translate()
+ * and IOMMU notifiers have nothing to do with it (vfio's container IOAS
+ * holds no mapping of a table domain, and must not get UNMAP calls for it).
+ */
+static bool nested_host_ep_nested(VirtIOIOMMU *s, uint32_t ep_id)
+{
+    VirtIOIOMMUNestedHostDev *hd;
+
+    hd = g_hash_table_lookup(s->nst->host_devs, GUINT_TO_POINTER(ep_id));
+    return hd && hd->nested;
+}
+
+/* The iommufd host IOMMU device of @sdev if its host IOMMU is an SMMUv3 */
+static HostIOMMUDeviceIOMMUFD *nested_host_idev(VirtIOIOMMU *s,
+                                                IOMMUDevice *sdev)
+{
+#ifdef CONFIG_LINUX
+    HostIOMMUDevice *hiod;
+
+    hiod = virtio_iommu_get_host_iommu_device(s, sdev->bus, sdev->devfn);
+    if (!hiod ||
+        !object_dynamic_cast(OBJECT(hiod), TYPE_HOST_IOMMU_DEVICE_IOMMUFD) ||
+        hiod->caps.type != IOMMU_HW_INFO_TYPE_ARM_SMMUV3) {
+        return NULL;
+    }
+    return HOST_IOMMU_DEVICE_IOMMUFD(hiod);
+#else
+    return NULL;
+#endif
+}
+
+/* PROBE: what the host SMMUv3 supports, with the guest's OAS */
+static bool nested_host_caps(VirtIOIOMMU *s, HostIOMMUDeviceIOMMUFD *idev,
+                             struct pvb_arm_caps *caps)
+{
+#ifdef CONFIG_LINUX
+    const struct iommu_hw_info_arm_smmuv3 *info =
+        &HOST_IOMMU_DEVICE(idev)->caps.vendor_caps.smmuv3;
+
+    /* No ATS is described to the guest: QEMU 10.2 has no ATS for vfio */
+    return !pvb_smmu_caps_from_idr(info->idr, s->nst->sw_caps.oas, false,
+                                   caps);
+#else
+    return false;
+#endif
+}
+
+/* libpvb's attach hooks: through vfio's own attach (VFIO cdev) */
+static int nested_host_op_attach(const struct pvb_iommufd_sys *sys,
+                                 void *opaque, uint32_t *pt_id)
+{
+    VirtIOIOMMUNestedHostDev *hd = opaque;
+    HostIOMMUDeviceIOMMUFDClass *c;
+    Error *err = NULL;
+
+    if (hd->gone) {
+        return -ENODEV;
+    }
+    c = HOST_IOMMU_DEVICE_IOMMUFD_GET_CLASS(hd->idev);
+    if (!c->attach_hwpt(hd->idev, *pt_id, &err)) {
+        error_report_err(err);
+        return -EIO;
+    }
+    return 0;
+}
+
+/* "Detach" from libpvb's objects: back to the vfio container's HWPT */
+static int nested_host_op_detach(const struct pvb_iommufd_sys *sys,
+                                 void *opaque)
+{
+    VirtIOIOMMUNestedHostDev *hd = opaque;
+    uint32_t hwpt_id;
+
+    if (hd->gone) {
+        return 0;
+    }
+    hwpt_id = hd->idev->hwpt_id;
+    return nested_host_op_attach(sys, opaque, &hwpt_id);
+}
+
+static const struct pvb_iommufd_dev_ops nested_host_dev_ops = {
+    .attach = nested_host_op_attach,
+    .detach = nested_host_op_detach,
+};
+
+/* Guest RAM into libpvb's stage-2 IOAS, IOVA = GPA */
+static bool nested_host_section(MemoryRegionSection *section, uint64_t *gpa,
+                                uint64_t *size, void **hva)
+{
+    uint64_t start = section->offset_within_address_space;
+    uint64_t end = start + int128_get64(section->size);
+    uint64_t s0 = REAL_HOST_PAGE_ALIGN(start);
+    uint64_t e0 = end & qemu_real_host_page_mask();
+
+    if (!memory_region_is_ram(section->mr) ||
+        memory_region_is_ram_device(section->mr) ||
+        memory_region_is_rom(section->mr) || section->readonly ||
+        s0 >= e0) {
+        return false;
+    }
+    *gpa = s0;
+    *size = e0 - s0;
+    *hva = (uint8_t *)memory_region_get_ram_ptr(section->mr) +
+           section->offset_within_region + (s0 - start);
+    return true;
+}
+
+static void nested_host_region_add(MemoryListener *l,
+                                   MemoryRegionSection *section)
+{
+    VirtIOIOMMUNestedHost *h = container_of(l, VirtIOIOMMUNestedHost,
+                                            listener);
+    uint64_t gpa, size;
+    void *hva;
+    int ret;
+
+    if (!nested_host_section(section, &gpa, &size, &hva)) {
+        return;
+    }
+    qemu_rec_mutex_lock(&h->s->mutex);
+    ret = pvb_iommufd_ram_map(h->ctx, gpa, size, hva);
+    qemu_rec_mutex_unlock(&h->s->mutex);
+    if (ret) {
+        error_report("virtio-iommu: iommufd stage 2: cannot map guest RAM "
+                     "0x%" PRIx64 "+0x%" PRIx64 ": %s", gpa, size,
+                     strerror(-ret));
+    }
+}
+
+static void nested_host_region_del(MemoryListener *l,
+                                   MemoryRegionSection *section)
+{
+    VirtIOIOMMUNestedHost *h = container_of(l, VirtIOIOMMUNestedHost,
+                                            listener);
+    uint64_t gpa, size;
+    void *hva;
+    int ret;
+
+    if (!nested_host_section(section, &gpa, &size, &hva)) {
+        return;
+    }
+    qemu_rec_mutex_lock(&h->s->mutex);
+    ret = pvb_iommufd_ram_unmap(h->ctx, gpa, size);
+    qemu_rec_mutex_unlock(&h->s->mutex);
+    if (ret) {
+        error_report("virtio-iommu: iommufd stage 2: cannot unmap guest RAM "
+                     "0x%" PRIx64 "+0x%" PRIx64 ": %s", gpa, size,
+                     strerror(-ret));
+    }
+}
+
+/* vEVENTQ: stage-1 faults of VFIO endpoints, with the virtual StreamID */
+static void nested_host_veventq_read(void *opaque)
+{
+    VirtIOIOMMUNestedHost *h = opaque;
+    VirtIOIOMMU *s = h->s;
+    struct pvb_iommufd_event evs[NESTED_EVENTS_BATCH];
+    uint32_t lost;
+    int i, nr;
+
+    qemu_rec_mutex_lock(&s->mutex);
+    for (;;) {
+        nr = pvb_iommufd_read_events(h->ctx, evs, ARRAY_SIZE(evs), &lost);
+        if (nr <= 0) {
+            break;
+        }
+        s->nst->stats.host_events += nr;
+        s->nst->stats.host_events_lost += lost;
+        for (i = 0; i < nr; i++) {
+            /* Distinct host events are never pieces of one access */
+            s->nst->last_fault_valid = false;
+            nested_report_fault(s, evs[i].fault.sid, &evs[i].fault);
+        }
+    }
+    qemu_rec_mutex_unlock(&s->mutex);
+    if (nr < 0 && nr != -EAGAIN) {
+        error_report_once("virtio-iommu: vEVENTQ read: %s", strerror(-nr));
+    }
+}
+
+static VirtIOIOMMUNestedHost *nested_host_get(VirtIOIOMMU *s,
+                                              IOMMUFDBackend *be, int *err)
+{
+    VirtIOIOMMUNested *n = s->nst;
+    VirtIOIOMMUNestedHost *h;
+    struct pvb_iommufd_cfg cfg = {
+        .iommufd = be->fd,
+        .type = &pvb_iommufd_type_arm_smmuv3,
+        .veventq_depth = NESTED_VEVENTQ_DEPTH,
+    };
+
+    QLIST_FOREACH(h, &n->hosts, next) {
+        if (h->be == be) {
+            return h;
+        }
+    }
+    h = g_new0(VirtIOIOMMUNestedHost, 1);
+    *err = pvb_iommufd_new(&cfg, &h->ctx);
+    if (*err) {
+        g_free(h);
+        return NULL;
+    }
+    h->s = s;
+    h->be = be;
+    object_ref(OBJECT(be));
+    h->veventq_fd = -1;
+    h->listener = (MemoryListener) {
+        .name = "virtio-iommu-nested-s2",
+        .region_add = nested_host_region_add,
+        .region_del = nested_host_region_del,
+    };
+    QLIST_INSERT_HEAD(&n->hosts, h, next);
+    /* Maps the guest RAM that exists now, then follows its changes */
+    memory_listener_register(&h->listener, &address_space_memory);
+    h->listening = true;
+    return h;
+}
+
+static void nested_host_dev_free(gpointer data)
+{
+    VirtIOIOMMUNestedHostDev *hd = data;
+
+    pvb_iommufd_dev_free(hd->dev);
+    object_unref(OBJECT(hd->idev));
+    g_free(hd);
+}
+
+/*
+ * The libpvb device of endpoint @ep_id, if it has one; forgotten when the
+ * VFIO device behind the endpoint is not the same any more (unplugged).
+ */
+static VirtIOIOMMUNestedHostDev *nested_host_dev_lookup(VirtIOIOMMU *s,
+                                                        uint32_t ep_id)
+{
+    VirtIOIOMMUNestedHostDev *hd;
+
+    hd = g_hash_table_lookup(s->nst->host_devs, GUINT_TO_POINTER(ep_id));
+    if (!hd) {
+        return NULL;
+    }
+    if (virtio_iommu_get_host_iommu_device(s, hd->bus, hd->devfn) !=
+        HOST_IOMMU_DEVICE(hd->idev)) {
+        hd->gone = true;
+        g_hash_table_remove(s->nst->host_devs, GUINT_TO_POINTER(ep_id));
+        return NULL;
+    }
+    return hd;
+}
+
+/*
+ * ATTACH_TABLE of a VFIO endpoint: nest parent, vIOMMU and vEVENTQ at the
+ * first one of the context, vDEVICE (virtual StreamID = endpoint ID) at the
+ * first one of the endpoint, then a nested HWPT from the guest's table,
+ * attached in place of the previous one. On error nothing changed.
+ */
+static uint8_t nested_host_attach(VirtIOIOMMU *s, IOMMUDevice *sdev,
+                                  HostIOMMUDeviceIOMMUFD *idev, uint32_t ep_id,
+                                  const struct pvb_arm_caps *caps,
+                                  const struct pvb_s1_table *table,
+                                  VirtIOIOMMUNestedHostDev **out)
+{
+    VirtIOIOMMUNestedHostDev *hd = nested_host_dev_lookup(s, ep_id);
+    struct pvb_nest_cfg cfg = {
+        .kind = PVB_NEST_S1,
+        .table = table,
+    };
+    VirtIOIOMMUNestedHost *h;
+    int ret = 0;
+
+    if (!hd) {
+        h = nested_host_get(s, idev->iommufd, &ret);
+        if (!h) {
+            error_report("virtio-iommu: endpoint 0x%x: iommufd context: %s",
+                         ep_id, strerror(-ret));
+            return pvb_iommufd_status(ret);
+        }
+        hd = g_new0(VirtIOIOMMUNestedHostDev, 1);
+        hd->host = h;
+        hd->idev = idev;
+        hd->bus = sdev->bus;
+        hd->devfn = sdev->devfn;
+        hd->ep_id = ep_id;
+        object_ref(OBJECT(idev));
+        ret = pvb_iommufd_dev_new(h->ctx, idev->devid, ep_id,
+                                  &nested_host_dev_ops, hd, &hd->dev);
+        if (ret) {
+            error_report("virtio-iommu: endpoint 0x%x: iommufd device: %s",
+                         ep_id, strerror(-ret));
+            object_unref(OBJECT(idev));
+            g_free(hd);
+            return pvb_iommufd_status(ret);
+        }
+        g_hash_table_insert(s->nst->host_devs, GUINT_TO_POINTER(ep_id), hd);
+    }
+    h = hd->host;
+    hd->caps = *caps;
+    if ((caps->flags & VIRTIO_IOMMU_ARM_F_STALL) &&
+        !(caps->flags & VIRTIO_IOMMU_ARM_F_STALL_FORCE)) {
+        cfg.ste_flags |= PVB_STE_S1STALLD;
+    }
+    ret = pvb_iommufd_dev_attach_nested(hd->dev, &cfg);
+    if (ret) {
+        error_report("virtio-iommu: endpoint 0x%x: nested attach: %s",
+                     ep_id, strerror(-ret));
+        return pvb_iommufd_status(ret);
+    }
+    hd->nested = true;
+    s->nst->stats.host_attach++;
+    if (h->veventq_fd < 0 && pvb_iommufd_veventq_fd(h->ctx) >= 0) {
+        h->veventq_fd = pvb_iommufd_veventq_fd(h->ctx);
+        qemu_set_fd_handler(h->veventq_fd, nested_host_veventq_read, NULL, h);
+    }
+    *out = hd;
+    return VIRTIO_IOMMU_S_OK;
+}
+
+/* @ep leaves its table domain: off the nested HWPT unless @moving */
+static void nested_host_detach(VirtIOIOMMU *s, VirtIOIOMMUEndpoint *ep)
+{
+    VirtIOIOMMUNestedHostDev *hd = nested_host_dev_lookup(s, ep->id);
+    int ret;
+
+    if (!hd || !hd->nested || hd->moving) {
+        return;
+    }
+    ret = pvb_iommufd_dev_detach(hd->dev);
+    if (ret) {
+        error_report("virtio-iommu: endpoint 0x%x: cannot leave the nested "
+                     "HWPT: %s", ep->id, strerror(-ret));
+        return;
+    }
+    hd->nested = false;
+}
+
+/*
+ * INVALIDATE on the vIOMMU of each context for the VFIO endpoints of
+ * domain @d (all table domains if @d is NULL): @req, or everything the
+ * vIOMMU may cache for them if @req is NULL or fails. False if even that
+ * failed.
+ */
+static bool nested_host_invalidate(VirtIOIOMMU *s, VirtIOIOMMUDomain *d,
+                                   const struct pvb_invalidate *req);
+
+typedef struct NestedHostSids {
+    VirtIOIOMMUNestedHost *h;
+    VirtIOIOMMUDomain *d;
+    GArray *sids;
+    const struct pvb_arm_caps *caps;
+} NestedHostSids;
+
+static void nested_host_sids_cb(gpointer key, gpointer value, gpointer data)
+{
+    VirtIOIOMMUNestedHostDev *hd = value;
+    NestedHostSids *c = data;
+    VirtIOIOMMUEndpoint *ep;
+
+    if (hd->host != c->h || !hd->nested || hd->gone) {
+        return;
+    }
+    ep = g_tree_lookup(c->h->s->endpoints, GUINT_TO_POINTER(hd->ep_id));
+    if (!ep || !ep->domain || !ep->domain->nested ||
+        (c->d && ep->domain != c->d)) {
+        return;
+    }
+    g_array_append_val(c->sids, hd->ep_id);
+    c->caps = &hd->caps;
+}
+
+static bool nested_host_invalidate(VirtIOIOMMU *s, VirtIOIOMMUDomain *d,
+                                   const struct pvb_invalidate *req)
+{
+    VirtIOIOMMUNestedHost *h;
+    bool ok = true;
+
+    QLIST_FOREACH(h, &s->nst->hosts, next) {
+        NestedHostSids c = {
+            .h = h,
+            .d = d,
+            .sids = g_array_new(false, false, sizeof(uint32_t)),
+        };
+        struct pvb_smmu_cmd_ctx cmd;
+        struct pvb_iommufd_inv_result res = { .failed_entry = -1 };
+        int ret = -1;
+
+        g_hash_table_foreach(s->nst->host_devs, nested_host_sids_cb, &c);
+        if (!c.sids->len) {
+            g_array_free(c.sids, true);
+            continue;
+        }
+        cmd = (struct pvb_smmu_cmd_ctx) {
+            .caps = c.caps,
+            .sids = (const uint32_t *)c.sids->data,
+            .nr_sids = c.sids->len,
+        };
+        if (req) {
+            ret = pvb_iommufd_invalidate(h->ctx, req, &cmd, &res);
+            if (ret) {
+                s->nst->stats.host_inv_failures++;
+                qemu_log_mask(LOG_GUEST_ERROR, "virtio-iommu: INVALIDATE on "
+                              "the vIOMMU failed at entry %d: %s\n",
+                              res.failed_entry, strerror(-ret));
+            }
+        }
+        /* The SMMUv3 driver may have skipped commands before a failure */
+        if (ret && pvb_iommufd_invalidate_all(h->ctx, &cmd, false, NULL)) {
+            error_report_once("virtio-iommu: cannot invalidate the vIOMMU");
+            ok = false;
+        }
+        g_array_free(c.sids, true);
+    }
+    return ok;
+}
+
+static void nested_host_free_all(VirtIOIOMMU *s)
+{
+    VirtIOIOMMUNested *n = s->nst;
+    VirtIOIOMMUNestedHost *h, *tmp;
+
+    if (n->host_devs) {
+        GList *eps = g_hash_table_get_keys(n->host_devs), *l;
+
+        /* Leave alone the VFIO devices that are gone already */
+        for (l = eps; l; l = l->next) {
+            nested_host_dev_lookup(s, GPOINTER_TO_UINT(l->data));
+        }
+        g_list_free(eps);
+        g_hash_table_remove_all(n->host_devs);
+    }
+    QLIST_FOREACH_SAFE(h, &n->hosts, next, tmp) {
+        QLIST_REMOVE(h, next);
+        if (h->veventq_fd >= 0) {
+            qemu_set_fd_handler(h->veventq_fd, NULL, NULL, NULL);
+        }
+        if (h->listening) {
+            memory_listener_unregister(&h->listener);
+        }
+        pvb_iommufd_free(h->ctx);
+        object_unref(OBJECT(h->be));
+        g_free(h);
+    }
+}
+
 /* Capabilities */
 
 /*
@@ -208,12 +721,15 @@ static bool nested_ep_caps(VirtIOIOMMU *s, IOMMUDevice *sdev,
         /*
          * HOOK(iommufd): an endpoint backed by a host IOMMU device (VFIO)
          * is translated by the host IOMMU, not by this walker. With an
-         * iommufd backend and a host SMMUv3 in nested mode, report the
-         * capabilities of pvb_smmu_caps_from_idr() (IOMMU_GET_HW_INFO),
-         * and install the guest's table as a nested HWPT at ATTACH_TABLE
-         * (spec section 18). Until that exists, no property: MAP/UNMAP.
+         * iommufd backend and a host SMMUv3, report the capabilities of
+         * pvb_smmu_caps_from_idr() (IOMMU_GET_HW_INFO); ATTACH_TABLE then
+         * installs the guest's table as a nested HWPT (spec section 18).
+         * Otherwise (legacy VFIO container, another IOMMU): no property,
+         * the driver uses MAP/UNMAP.
          */
-        return false;
+        HostIOMMUDeviceIOMMUFD *idev = nested_host_idev(s, sdev);
+
+        return idev && nested_host_caps(s, idev, caps);
     }
     *caps = s->nst->sw_caps;
     return true;
@@ -278,7 +794,9 @@ static void nested_notify_unmap_domain(VirtIOIOMMU *s, VirtIOIOMMUDomain *d,
     VirtIOIOMMUEndpoint *ep;
 
     QLIST_FOREACH(ep, &d->endpoint_list, next) {
-        nested_notify_unmap(s, ep->iommu_mr, start, last);
+        if (!nested_host_ep_nested(s, ep->id)) {
+            nested_notify_unmap(s, ep->iommu_mr, start, last);
+        }
     }
 }
 
@@ -290,6 +808,7 @@ static void nested_flush_domain(VirtIOIOMMU *s, VirtIOIOMMUDomain *d)
     pvb_iotlb_inv_domain(s->nst->iotlb, d->id);
     pvb_cd_cache_inv_domain(s->nst->cd_cache, d->id);
     nested_notify_unmap_domain(s, d, 0, UINT64_MAX);
+    nested_host_invalidate(s, d, NULL);
 }
 
 static VirtIOIOMMUNestedDomain *nested_domain_new(VirtIOIOMMU *s, uint32_t id,
@@ -342,6 +861,11 @@ void virtio_iommu_nested_detach_endpoint(VirtIOIOMMUEndpoint *ep)
      * changes, under the device mutex; notifiers forget what they cached.
      */
     trace_virtio_iommu_nested_detach(ep->domain->id, ep->id);
+    if (nested_host_ep_nested(s, ep->id)) {
+        /* A VFIO endpoint goes back to its vfio container's HWPT */
+        nested_host_detach(s, ep);
+        return;
+    }
     nested_notify_unmap(s, ep->iommu_mr, 0, UINT64_MAX);
 }
 
@@ -362,6 +886,8 @@ static int nested_attach_table(VirtIOIOMMU *s, struct iovec *iov,
 {
     struct virtio_iommu_req_attach_table req = {};
     VirtIOIOMMUDomain *domain, *prev;
+    VirtIOIOMMUNestedHostDev *hd = NULL;
+    HostIOMMUDeviceIOMMUFD *idev;
     struct pvb_attach_table dec;
     struct pvb_req_diag diag;
     struct pvb_arm_caps caps;
@@ -439,6 +965,21 @@ static int nested_attach_table(VirtIOIOMMU *s, struct iovec *iov,
     }
 
     /*
+     * VFIO endpoint: the nested HWPT replaces the current attachment at
+     * once, before the domain bookkeeping; on failure nothing changed.
+     */
+    idev = nested_host_idev(s, sdev);
+    if (idev) {
+        status = nested_host_attach(s, sdev, idev, ep_id, &caps, &dec.table,
+                                    &hd);
+        if (status != VIRTIO_IOMMU_S_OK) {
+            return nested_attach_reject(domain_id, ep_id, status,
+                                        "iommufd nesting failed");
+        }
+        hd->moving = true;
+    }
+
+    /*
      * NEST-DEV-34: under the device mutex translate() sees the endpoint in
      * the previous domain or in the new one, and the memory transaction
      * publishes only the final address space: never bypass in between.
@@ -456,6 +997,9 @@ static int nested_attach_table(VirtIOIOMMU *s, struct iovec *iov,
         domain->nested = nested_domain_new(s, domain_id,
                                            le16_to_cpu(req.format), req.desc,
                                            &dec.table);
+    }
+    if (hd) {
+        hd->moving = false;
     }
     QLIST_INSERT_HEAD(&domain->endpoint_list, ep, next);
     ep->domain = domain;
@@ -482,6 +1026,7 @@ static int nested_invalidate_all(VirtIOIOMMU *s)
     pvb_iotlb_inv_all(s->nst->iotlb);
     pvb_cd_cache_inv_all(s->nst->cd_cache);
     g_tree_foreach(s->domains, nested_notify_unmap_all_cb, s);
+    nested_host_invalidate(s, NULL, NULL);
     return VIRTIO_IOMMU_S_INVAL;
 }
 
@@ -583,6 +1128,10 @@ static int nested_invalidate(VirtIOIOMMU *s, struct iovec *iov,
             nested_notify_unmap_domain(s, d, ranges[i][0], ranges[i][1]);
         }
     }
+    /* VFIO endpoints of the domain: the same entries on the host SMMU */
+    if (!nested_host_invalidate(s, d, &n->inv)) {
+        return VIRTIO_IOMMU_S_DEVERR;
+    }
     return VIRTIO_IOMMU_S_OK;
 }
 
@@ -676,6 +1225,10 @@ IOMMUTLBEntry virtio_iommu_nested_translate(VirtIOIOMMU *s,
     struct pvb_fault fault;
     int ret;
 
+    /* A nested VFIO endpoint's DMA never comes here: the host translates */
+    if (nested_host_ep_nested(s, ep->id)) {
+        return entry;
+    }
     trace_virtio_iommu_nested_translate(ep->id, ep->domain->id, addr, flag);
     s->nst->stats.s1_translations++;
     pvb_iotlb_get_stats(s->nst->iotlb, &before);
@@ -789,6 +1342,10 @@ static void nested_get_stats(Object *obj, Visitor *v, const char *name,
     STAT("inv-malformed", st.inv_malformed);
     STAT("unmap-notifications", st.unmap_notifications);
     STAT("table-domains", table_domains);
+    STAT("vfio-attach-table", st.host_attach);
+    STAT("vfio-events", st.host_events);
+    STAT("vfio-events-lost", st.host_events_lost);
+    STAT("vfio-inv-failures", st.host_inv_failures);
 #undef STAT
     assert(nr <= ARRAY_SIZE(f));
 
@@ -811,12 +1368,17 @@ void virtio_iommu_nested_instance_init(VirtIOIOMMU *s)
 {
     s->nst = g_new0(VirtIOIOMMUNested, 1);
     s->nst->s = s;
+    QLIST_INIT(&s->nst->hosts);
+    s->nst->host_devs = g_hash_table_new_full(NULL, NULL, NULL,
+                                              nested_host_dev_free);
     object_property_add(OBJECT(s), "stats", "VirtIOIOMMUStats",
                         nested_get_stats, NULL, NULL, NULL);
 }
 
 void virtio_iommu_nested_instance_finalize(VirtIOIOMMU *s)
 {
+    nested_host_free_all(s);
+    g_hash_table_destroy(s->nst->host_devs);
     g_free(s->nst);
     s->nst = NULL;
 }
@@ -864,6 +1426,7 @@ void virtio_iommu_nested_unrealize(VirtIOIOMMU *s)
     VirtIOIOMMUNested *n = s->nst;
 
     n->realized = false;
+    nested_host_free_all(s);
     pvb_iotlb_free(n->iotlb);
     pvb_cd_cache_free(n->cd_cache);
     n->iotlb = NULL;
