@@ -15,7 +15,7 @@ PV_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pv-iommu
 export PV_CACHE
 
 .PHONY: all setup qemu kernel initramfs images build run test unit qtest \
-	guest-tests host-backend clean distclean help
+	guest-tests host-backend patches clean distclean help
 
 all: build
 
@@ -55,6 +55,20 @@ qtest: qemu
 
 guest-tests: build
 	@scripts/run-tests.py --only guest
+
+# Benchmark: every IOMMU configuration, same kernel and QEMU (bench/README.md).
+# Writes bench/results/<date>/ and README.md's headline table. bench-quick:
+# one repetition of fewer cells. BENCH_NOBUILD=1 uses $(PV_CACHE)/out as is.
+.PHONY: bench bench-quick
+bench: $(if $(BENCH_NOBUILD),,build)
+	@bench/run-bench.py
+
+bench-quick: $(if $(BENCH_NOBUILD),,build)
+	@bench/run-bench.py --quick
+
+# The QEMU and Linux changes as git format-patch series, checkpatch-checked.
+patches: setup
+	@scripts/make-patches.sh
 
 clean:
 	$(MAKE) -C host-backend clean

@@ -102,6 +102,26 @@ def suites():
               boot("nested-mode", "virtio", "nested-lazy", "--append", "iommu.strict=0",
                    "--append", "pv.expect_mode=nested",
                    "--expect-trace", "virtio_iommu_map==0"), None))
+    # The edu device's DMA engine through the DMA API (tests/guest/edu_dma.c):
+    # data, faults after unmap, read-only faults, lazy mode, many cycles.
+    edu = [os.path.join(TOP, "scripts/boot.py"), "--scenario", "edu-dma", "--iommu", "virtio",
+           "--plain-device", "edu", "--timeout", "300"]
+    s.append(("edu-dma-nested", "guest",
+              edu + ["--name", "edu-dma-nested", "--append", "pv.expect_mode=nested",
+                     "--append", "pv.expect_type=DMA",
+                     "--expect-trace", "virtio_iommu_nested_attach_table>=1",
+                     "--expect-trace", "virtio_iommu_nested_fault>=1",
+                     "--expect-trace", "virtio_iommu_map==0"], None))
+    s.append(("edu-dma-lazy", "guest",
+              edu + ["--name", "edu-dma-lazy", "--append", "iommu.strict=0",
+                     "--append", "pv.expect_mode=nested", "--append", "pv.expect_type=DMA-FQ",
+                     "--expect-trace", "virtio_iommu_nested_attach_table>=1",
+                     "--expect-trace", "virtio_iommu_map==0"], None))
+    s.append(("edu-dma-mapunmap", "guest",
+              edu + ["--name", "edu-dma-mapunmap", "--append", "virtio_iommu.nested=0",
+                     "--append", "pv.expect_mode=map-unmap", "--append", "pv.expect_type=DMA",
+                     "--expect-trace", "virtio_iommu_map>=1",
+                     "--expect-trace", "virtio_iommu_nested_attach_table==0"], None))
     # host-backend's iommufd code against the kernel's iommufd mock
     # (CONFIG_IOMMUFD_TEST), in the guest.
     s.append(("iommufd-mock", "guest",
