@@ -521,7 +521,7 @@ TEST_F(mock, nested_attach)
 TEST_F(mock, replace)
 {
 	struct pvb_iommufd_event ev;
-	uint32_t a, b, lost;
+	uint32_t a, b, c, lost;
 
 	ASSERT_EQ(0, attach_kind(self, PVB_NEST_S1, &table_a));
 	a = dev_ids(self).nested_hwpt;
@@ -530,18 +530,23 @@ TEST_F(mock, replace)
 	ASSERT_NE(a, b);
 	EXPECT_EQ(b, dev_ids(self).attached);
 	EXPECT_EQ(0, check_iotlb(self->fd, b, 0, (RAM_GPA + 2 * PG) >> 12));
-	/* The replaced HWPT is gone */
+	/*
+	 * The replaced HWPT is gone. The kernel hands out object IDs with
+	 * xa_alloc() (lowest free ID, _iommufd_object_alloc()), so a freed ID
+	 * is reused by the next object: check it before allocating again.
+	 */
 	EXPECT_EQ(-ENOENT, destroy(self->fd, a));
 	ASSERT_EQ(0, trigger_vevent(self->fd, self->dev_id));
 	EXPECT_EQ(1, pvb_iommufd_read_events(self->ctx, &ev, 1, &lost));
 	/* Bypass and abort configurations */
 	ASSERT_EQ(0, attach_kind(self, PVB_NEST_BYPASS, NULL));
-	EXPECT_EQ(0,
-		  check_iotlb(self->fd, dev_ids(self).nested_hwpt, 0, 0xb1b1));
+	EXPECT_EQ(-ENOENT, destroy(self->fd, b));
+	c = dev_ids(self).nested_hwpt;
+	EXPECT_EQ(0, check_iotlb(self->fd, c, 0, 0xb1b1));
 	ASSERT_EQ(0, attach_kind(self, PVB_NEST_ABORT, NULL));
+	EXPECT_EQ(-ENOENT, destroy(self->fd, c));
 	EXPECT_EQ(0,
 		  check_iotlb(self->fd, dev_ids(self).nested_hwpt, 0, 0xab0));
-	EXPECT_EQ(-ENOENT, destroy(self->fd, b));
 }
 
 TEST_F(mock, detach)
