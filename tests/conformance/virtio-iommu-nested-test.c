@@ -3224,7 +3224,7 @@ static void *add_edu_mig(GString *cmd_line, void *arg)
  * if it failed (it then exited, as -incoming makes it).
  */
 static QTestState *migrate_to(Env *e, const char *qos_name,
-                              const char *extra)
+                              const char *extra, bool load_fails)
 {
     g_autofree char *sock = g_strdup_printf("%s/pvb-mig-%d.sock",
                                             g_get_tmp_dir(), getpid());
@@ -3238,6 +3238,10 @@ static QTestState *migrate_to(Env *e, const char *qos_name,
     unlink(sock);
     dest = qtest_initf("%s %s -incoming %s", cmd->str, extra, uri);
     g_string_free(cmd, true);
+    if (load_fails) {
+        /* Say so before it can exit: no QMP to a dying destination */
+        qtest_set_expected_status(dest, EXIT_FAILURE);
+    }
     rsp = qtest_qmp(e->qts, "{'execute': 'migrate', 'arguments': "
                     "{'uri': %s}}", uri);
     g_assert(qdict_haskey(rsp, "return"));
@@ -3260,7 +3264,14 @@ static QTestState *migrate_to(Env *e, const char *qos_name,
         g_usleep(10 * 1000);
     }
 
-    /* The destination runs, or exits when loading fails */
+    if (load_fails) {
+        qtest_wait_qemu(dest);
+        qtest_quit(dest);
+        unlink(sock);
+        return NULL;
+    }
+
+    /* The destination runs */
     for (;;) {
         const char *status;
         bool running;
@@ -3350,7 +3361,7 @@ TEST(nest_dev_71)
     g_assert_true(dma_lands(e, 0, IOVA0, pa));
 
     /* 2. Migrate */
-    dest = migrate_to(e, data, "");
+    dest = migrate_to(e, data, "", false);
     g_assert_nonnull(dest);
     env_switch(e, dest, IOVA2);
     g_assert_cmpint(get_stat(e, "table-domains"), ==, 2);
@@ -3386,7 +3397,7 @@ TEST(nest_dev_72)
     g_assert_true(lands_only(e, 0, IOVA0, pa1, pa2));
 
     /* 2. The destination starts from the tables */
-    dest = migrate_to(e, data, "");
+    dest = migrate_to(e, data, "", false);
     g_assert_nonnull(dest);
     env_switch(e, dest, IOVA2);
     g_assert_cmpint(get_stat(e, "walks"), >=, 1);
@@ -3403,7 +3414,8 @@ TEST(nest_dev_73)
 
     nest_setup(e, &n, 1, EP_EDU0, 1);
     /* Another TABLE_FORMAT at the destination: its oas */
-    dest = migrate_to(e, data, "-global virtio-iommu-device.nested-oas=48");
+    dest = migrate_to(e, data, "-global virtio-iommu-device.nested-oas=48",
+                      true);
     g_assert_null(dest);
     env_fini(e);
 }
