@@ -203,8 +203,11 @@ class Live:
             rec = {"name": name, "t_start": now}
             if self.a.mark_exec and re.search(self.a.mark_exec_when, name):
                 env = dict(os.environ, PV_QEMU_PID=str(self.proc.pid), PV_MARK=name)
-                rec["exec"] = subprocess.Popen(self.a.mark_exec, shell=True, env=env,
-                                               start_new_session=True)
+                # SIGINT back to its default: a shell started in the background
+                # inherits it ignored and could then not trap it.
+                rec["exec"] = subprocess.Popen(
+                    self.a.mark_exec, shell=True, env=env, start_new_session=True,
+                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
                 time.sleep(0.5)     # let it start before the workload does
             if self.traced(name):
                 rec["trace_file"] = os.path.join(self.a.mark_dir, "mark-%s-%s.trace"
