@@ -67,7 +67,6 @@ typedef struct VirtIOIOMMUNestedStats {
     uint64_t requests[VIRTIO_IOMMU_T_INVALIDATE + 1]; /* [0]: unknown type */
     uint64_t translations;
     uint64_t s1_translations;
-    uint64_t walks;
     uint64_t faults;
     uint64_t faults_dropped;
     uint64_t faults_unrecorded;
@@ -1207,7 +1206,7 @@ IOMMUTLBEntry virtio_iommu_nested_translate(VirtIOIOMMU *s,
                                             IOMMUAccessFlags flag)
 {
     VirtIOIOMMUNestedDomain *nd = ep->domain->nested;
-    struct pvb_iotlb_stats before, after;
+    struct pvb_iotlb_stats before = {}, after = {};
     IOMMUTLBEntry entry = {
         .target_as = &address_space_memory,
         .iova = addr & ~0xfffULL,
@@ -1223,6 +1222,7 @@ IOMMUTLBEntry virtio_iommu_nested_translate(VirtIOIOMMU *s,
     };
     struct pvb_iotlb_entry res;
     struct pvb_fault fault;
+    bool tracing;
     int ret;
 
     /* A nested VFIO endpoint's DMA never comes here: the host translates */
@@ -1231,12 +1231,16 @@ IOMMUTLBEntry virtio_iommu_nested_translate(VirtIOIOMMU *s,
     }
     trace_virtio_iommu_nested_translate(ep->id, ep->domain->id, addr, flag);
     s->nst->stats.s1_translations++;
-    pvb_iotlb_get_stats(s->nst->iotlb, &before);
-    ret = pvb_s1_translate(&nd->ctx, &txn, &res, &fault);
-    pvb_iotlb_get_stats(s->nst->iotlb, &after);
-    if (after.misses != before.misses) {
-        s->nst->stats.walks++;
+    /*
+     * Walks are the IOTLB's misses (the "walks" stat reads them); look at
+     * the counter here only for the trace event, not on every access.
+     */
+    tracing = trace_event_get_state_backends(
+        TRACE_VIRTIO_IOMMU_NESTED_TRANSLATE_OUT);
+    if (tracing) {
+        pvb_iotlb_get_stats(s->nst->iotlb, &before);
     }
+    ret = pvb_s1_translate(&nd->ctx, &txn, &res, &fault);
     if (ret < 0) {
         /* NEST-DEV-44: the access is aborted. A lookup is not an access */
         if (txn.access) {
@@ -1254,10 +1258,14 @@ IOMMUTLBEntry virtio_iommu_nested_translate(VirtIOIOMMU *s,
     entry.addr_mask = BIT_ULL(res.size_log2) - 1;
     entry.perm = IOMMU_ACCESS_FLAG(res.perm & PVB_ACCESS_READ,
                                    res.perm & PVB_ACCESS_WRITE);
-    trace_virtio_iommu_nested_translate_out(ep->id, addr,
-                                            res.out | (addr & entry.addr_mask),
-                                            entry.addr_mask, entry.perm,
-                                            after.misses != before.misses);
+    if (tracing) {
+        pvb_iotlb_get_stats(s->nst->iotlb, &after);
+        trace_virtio_iommu_nested_translate_out(ep->id, addr,
+                                                res.out |
+                                                (addr & entry.addr_mask),
+                                                entry.addr_mask, entry.perm,
+                                                after.misses != before.misses);
+    }
     return entry;
 }
 
@@ -1328,7 +1336,7 @@ static void nested_get_stats(Object *obj, Visitor *v, const char *name,
     }
     STAT("translations", st.translations);
     STAT("s1-translations", st.s1_translations);
-    STAT("walks", st.walks);
+    STAT("walks", tlb.misses);
     STAT("iotlb-hits", tlb.hits);
     STAT("iotlb-misses", tlb.misses);
     STAT("iotlb-inserts", tlb.inserts);
