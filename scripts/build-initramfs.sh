@@ -7,6 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 
 ROOT=$PV_CACHE/initramfs-root
+# One initramfs build at a time (make test, make bench and a developer's
+# make may overlap): they share $ROOT and the image.
+exec 8>"$PV_CACHE/.initramfs.lock"
+flock 8
 IMG=$OUT/initramfs.cpio.gz
 GUEST_CC=${GUEST_CC:-${CROSS}gcc}
 GUEST_CFLAGS=(-static -O2 -g0 -Wall -Wextra -Werror -I"$TOP/spec"
