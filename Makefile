@@ -15,7 +15,8 @@ PV_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pv-iommu
 export PV_CACHE
 
 .PHONY: all setup qemu kernel initramfs images build run test unit qtest \
-	guest-tests host-backend patches clean distclean help
+	guest-tests host-backend patches clean distclean help qemu-arm64 \
+	fullstack fullstack-mapunmap
 
 all: build
 
@@ -39,6 +40,21 @@ images: setup
 	@scripts/mkimages.sh
 
 build: qemu kernel initramfs images
+
+# The project's QEMU built for an arm64 host (static), for make fullstack.
+qemu-arm64: setup
+	@scripts/build-qemu-arm64.sh
+
+# Full-stack nesting, three levels: the outer QEMU's emulated SMMUv3 (with
+# IDR3.FWB) driven by arm-smmu-v3 in L1, which runs this project's QEMU with
+# iommufd and vfio-pci for L2 (tests/fullstack/README.md). TCG in TCG: slow.
+fullstack: build qemu-arm64
+	@scripts/build-fullstack-initramfs.sh
+	@FULLSTACK_NOBUILD=1 scripts/fullstack.sh
+
+fullstack-mapunmap: build qemu-arm64
+	@scripts/build-fullstack-initramfs.sh
+	@FULLSTACK_NOBUILD=1 scripts/fullstack.sh --mapunmap
 
 run: build
 	@scripts/run.sh

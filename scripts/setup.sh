@@ -148,7 +148,10 @@ sources() {
 	fi
 }
 
-ARM64_PKGS=(busybox-static liburing2 liburing-dev libcap2 libcap-dev)
+ARM64_PKGS=(busybox-static liburing2 liburing-dev libcap2 libcap-dev
+	# the project's QEMU built for an arm64 host (make fullstack), static
+	libglib2.0-dev libglib2.0-0 libpcre2-dev libpcre2-8-0 zlib1g-dev zlib1g
+	libpixman-1-dev libpixman-1-0 libfdt-dev libfdt1)
 
 arm64_sysroot() {
 	local stamp=$SYSROOT/.pkgs

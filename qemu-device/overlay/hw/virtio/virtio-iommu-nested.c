@@ -384,6 +384,7 @@ static void nested_host_region_add(MemoryListener *l,
     qemu_rec_mutex_lock(&h->s->mutex);
     ret = pvb_iommufd_ram_map(h->ctx, gpa, size, hva);
     qemu_rec_mutex_unlock(&h->s->mutex);
+    trace_virtio_iommu_nested_host_ram(true, gpa, size, ret);
     if (ret) {
         error_report("virtio-iommu: iommufd stage 2: cannot map guest RAM "
                      "0x%" PRIx64 "+0x%" PRIx64 ": %s", gpa, size,
@@ -406,6 +407,7 @@ static void nested_host_region_del(MemoryListener *l,
     qemu_rec_mutex_lock(&h->s->mutex);
     ret = pvb_iommufd_ram_unmap(h->ctx, gpa, size);
     qemu_rec_mutex_unlock(&h->s->mutex);
+    trace_virtio_iommu_nested_host_ram(false, gpa, size, ret);
     if (ret) {
         error_report("virtio-iommu: iommufd stage 2: cannot unmap guest RAM "
                      "0x%" PRIx64 "+0x%" PRIx64 ": %s", gpa, size,
@@ -433,6 +435,9 @@ static void nested_host_veventq_read(void *opaque)
         for (i = 0; i < nr; i++) {
             /* Distinct host events are never pieces of one access */
             s->nst->last_fault_valid = false;
+            trace_virtio_iommu_nested_host_event(evs[i].fault.sid,
+                                                 evs[i].fault.address,
+                                                 evs[i].fault.reason);
             nested_report_fault(s, evs[i].fault.sid, &evs[i].fault);
         }
     }
@@ -570,6 +575,14 @@ static uint8_t nested_host_attach(VirtIOIOMMU *s, IOMMUDevice *sdev,
     }
     hd->nested = true;
     s->nst->stats.host_attach++;
+    if (trace_event_get_state_backends(TRACE_VIRTIO_IOMMU_NESTED_HOST_ATTACH)) {
+        struct pvb_iommufd_dev_ids ids;
+
+        pvb_iommufd_dev_get_ids(hd->dev, &ids);
+        trace_virtio_iommu_nested_host_attach(ep_id, ids.dev_id, ids.vdevice,
+                                              ids.nested_hwpt,
+                                              table->s1contextptr);
+    }
     if (h->veventq_fd < 0 && pvb_iommufd_veventq_fd(h->ctx) >= 0) {
         h->veventq_fd = pvb_iommufd_veventq_fd(h->ctx);
         qemu_set_fd_handler(h->veventq_fd, nested_host_veventq_read, NULL, h);
@@ -588,6 +601,7 @@ static void nested_host_detach(VirtIOIOMMU *s, VirtIOIOMMUEndpoint *ep)
         return;
     }
     ret = pvb_iommufd_dev_detach(hd->dev);
+    trace_virtio_iommu_nested_host_detach(ep->id, ret);
     if (ret) {
         error_report("virtio-iommu: endpoint 0x%x: cannot leave the nested "
                      "HWPT: %s", ep->id, strerror(-ret));
@@ -658,6 +672,8 @@ static bool nested_host_invalidate(VirtIOIOMMU *s, VirtIOIOMMUDomain *d,
         };
         if (req) {
             ret = pvb_iommufd_invalidate(h->ctx, req, &cmd, &res);
+            trace_virtio_iommu_nested_host_invalidate(c.sids->len,
+                                                      req->nr_entries, ret);
             if (ret) {
                 s->nst->stats.host_inv_failures++;
                 qemu_log_mask(LOG_GUEST_ERROR, "virtio-iommu: INVALIDATE on "

@@ -1,0 +1,176 @@
+#!/bin/sh
+# The first-level guest ("L1") of `make fullstack` (tests/fullstack/README.md).
+#
+# L1 runs on the outer QEMU's emulated SMMUv3 in nested-stage mode, which the
+# real arm-smmu-v3 driver here drives like hardware. It passes its virtio-blk
+# disk and its edu device to vfio-pci and runs the project's QEMU (built for
+# an arm64 host, /l2/qemu-system-aarch64) with iommufd, both devices behind
+# that QEMU's virtio-iommu with nesting on, booting the second-level guest
+# ("L2", tests/guest/scenarios/fullstack-l2.sh). L2's results become results
+# of this scenario ("L2: ..."), and L1 checks from its QEMU's trace that the
+# way was the nested one: a nested HWPT allocated for each endpoint from the
+# S1ContextPtr of L2's ATTACH_TABLE, no MAP request at all, invalidations
+# forwarded to the vIOMMU, L2's faults read from the vEVENTQ.
+#
+# Parameters (kernel command line): pv.sha256, pv.seed (the disk's checksum
+# and pattern seed, passed on to L2), pv.l2_timeout (seconds, default 2400),
+# pv.l2_mem (default 256M), pv.l2_nested=0 (L2's driver falls back to
+# MAP/UNMAP: virtio_iommu.nested=0; then MAP requests are expected instead).
+. /scenarios/tap.sh
+
+L2=/l2
+TRACE=/tmp/l2-trace.log
+L2OUT=/tmp/l2-console.log
+FEAT_S2FWB=$((1 << 23)) # ARM_SMMU_FEAT_S2FWB, drivers/iommu/arm/arm-smmu-v3
+nested=${PV_L2_NESTED:-1}
+
+# pci_find VENDOR DEVICE: the first PCI function with these IDs
+pci_find() {
+	for d in /sys/bus/pci/devices/*; do
+		if [ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ]; then
+			basename "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# bind_vfio BDF: hand the function to vfio-pci
+bind_vfio() {
+	d=/sys/bus/pci/devices/$1
+	echo vfio-pci >"$d/driver_override" || return 1
+	[ -e "$d/driver" ] && echo "$1" >"$d/driver/unbind"
+	echo "$1" >/sys/bus/pci/drivers_probe
+	[ "$(basename "$(readlink -f "$d/driver")")" = vfio-pci ] && [ -d "$d/vfio-dev" ]
+}
+
+# count EVENT: lines of EVENT in L1's QEMU trace
+count() {
+	grep -c "[:@ ]$1 \|^$1 " "$TRACE" 2>/dev/null
+}
+
+# 1. The stand-in hardware: an SMMUv3 with the capabilities nesting needs
+smmu=$(dmesg | grep 'arm-smmu-v3.*features 0x' | head -n 1)
+diag "host SMMU: ${smmu:-none}"
+features=$(echo "$smmu" | sed -n 's/.*features \(0x[0-9a-f]*\).*/\1/p')
+[ -n "$features" ]
+ok $? "an SMMUv3 is driven by arm-smmu-v3 (the outer QEMU's emulated one)"
+if [ -z "$features" ] || [ $((features & FEAT_S2FWB)) -eq 0 ]; then
+	diag "MISSING CAPABILITY: the SMMUv3 does not advertise stage-2 forced"
+	diag "write-back (SMMU_IDR3.FWB, Linux ARM_SMMU_FEAT_S2FWB). Without it"
+	diag "(or CANWBS masters, which only ACPI IORT describes) Linux refuses"
+	diag "IOMMU_VIOMMU_ALLOC for ARM_SMMUV3 with EOPNOTSUPP, so no nested HWPT"
+	diag "can be created. QEMU 10.2.2's emulated SMMUv3 lacks it: the outer"
+	diag "QEMU needs qemu-device/patches/0005 (arm-smmuv3.fwb=on, the default)."
+	ok 1 "the SMMUv3 advertises SMMU_IDR3.FWB (S2FWB), needed for iommufd nesting"
+	done_testing
+fi
+ok 0 "the SMMUv3 advertises SMMU_IDR3.FWB (S2FWB), needed for iommufd nesting"
+
+# 2. The devices to pass through
+blk=$(pci_find 0x1af4 0x1042)
+edu=$(pci_find 0x1234 0x11e8)
+diag "virtio-blk: ${blk:-none}, edu: ${edu:-none}"
+[ -n "$blk" ] && [ -n "$edu" ]
+ok $? "a virtio-blk disk and an edu device to pass through"
+for f in $blk $edu; do
+	[ "$(basename "$(readlink -f /sys/bus/pci/devices/$f/iommu/device/driver)")" = arm-smmu-v3 ]
+	ok $? "$f is behind arm-smmu-v3"
+	bind_vfio "$f"
+	ok $? "$f bound to vfio-pci, cdev $(ls /sys/bus/pci/devices/$f/vfio-dev 2>/dev/null)"
+done
+[ -c /dev/iommu ]
+ok $? "/dev/iommu exists"
+if [ "$TAP_FAIL" -ne 0 ]; then
+	diag "not starting L2"
+	done_testing
+fi
+
+# 3. L2
+append="console=ttyAMA0 panic=-1 quiet pci=nomsi pv.scenario=fullstack-l2"
+append="$append pv.iommu=virtio pv.sha256=${PV_SHA256:-unset} pv.seed=${PV_SEED:-1}"
+append="$append pv.expect_type=DMA pv.cycles=${PV_L2_CYCLES:-8} pv.random=64"
+if [ "$nested" = 1 ]; then
+	append="$append pv.expect_mode=nested"
+else
+	append="$append pv.expect_mode=map-unmap virtio_iommu.nested=0"
+fi
+diag "L2 command line: $append"
+t0=$(date +%s)
+{
+	timeout "${PV_L2_TIMEOUT:-2400}" "$L2/qemu-system-aarch64" \
+		-M virt -cpu max,pauth-impdef=on -smp 1 -m "${PV_L2_MEM:-256M}" \
+		-display none -serial stdio -monitor none -nic none -no-reboot \
+		-kernel "$L2/Image" -initrd "$L2/initramfs.cpio.gz" -append "$append" \
+		-object iommufd,id=iofd \
+		-device virtio-iommu-pci,nested=on \
+		-device vfio-pci,host="$blk",iommufd=iofd \
+		-device vfio-pci,host="$edu",iommufd=iofd \
+		-D "$TRACE" -trace 'virtio_iommu_nested_host_*' \
+		-trace virtio_iommu_map -trace virtio_iommu_unmap \
+		-trace virtio_iommu_nested_attach_table \
+		-trace virtio_iommu_nested_invalidate </dev/null 2>&1
+	echo $? >/tmp/l2.rc
+} | while IFS= read -r line; do
+	echo "$line" >>"$L2OUT"
+	echo "L2| $line"
+done
+t1=$(date +%s)
+rc=$(cat /tmp/l2.rc 2>/dev/null)
+diag "L2 ran for $((t1 - t0)) s, its QEMU exited with status ${rc:-unknown}"
+[ "$rc" = 0 ]
+ok $? "L2's QEMU exited normally (status ${rc:-unknown}; 124 = timeout)"
+
+# L2's results, from between its markers
+sed -n '/^PV-BEGIN fullstack-l2/,/^PV-END/p' "$L2OUT" | tr -d '\r' >/tmp/l2.tap
+plan=
+results=0
+while IFS= read -r line; do
+	case $line in
+	"ok "* | "not ok "*)
+		st=0
+		case $line in "not ok "*) st=1 ;; esac
+		ok $st "L2: $(echo "$line" | sed -E 's/^(not )?ok [0-9]+ (- )?//')"
+		results=$((results + 1))
+		;;
+	1..*) plan=${line#1..} ;;
+	esac
+done </tmp/l2.tap
+grep -q '^PV-END fullstack-l2 rc=0' /tmp/l2.tap && [ -n "$plan" ] && [ "$results" -eq "$plan" ]
+ok $? "L2 finished its scenario: plan ${plan:-none}, $results results, $(grep '^PV-END' /tmp/l2.tap)"
+
+# 4. Which way the DMA went, from L1's QEMU
+maps=$(count virtio_iommu_map)
+attach=$(count virtio_iommu_nested_attach_table)
+hattach=$(count virtio_iommu_nested_host_attach)
+hinv=$(count virtio_iommu_nested_host_invalidate)
+hev=$(count virtio_iommu_nested_host_event)
+diag "L1 QEMU trace: MAP $maps, ATTACH_TABLE $attach, nested HWPT attach $hattach, vIOMMU invalidations $hinv, vEVENTQ events $hev"
+grep 'virtio_iommu_nested_host_attach\|virtio_iommu_nested_attach_table' "$TRACE" | head -n 8 | sed 's/^/#   /'
+grep 'virtio_iommu_nested_host_event' "$TRACE" | head -n 4 | sed 's/^/#   /'
+if [ "$nested" = 1 ]; then
+	[ "${maps:-1}" -eq 0 ]
+	ok $? "the virtio-iommu device received no MAP request from L2 ($maps)"
+	[ "${attach:-0}" -ge 2 ] && [ "${hattach:-0}" -ge 2 ]
+	ok $? "both endpoints were attached to nested HWPTs ($attach ATTACH_TABLE, $hattach nested HWPT attachments)"
+	# Every nested HWPT carries the S1ContextPtr of an ATTACH_TABLE of its
+	# endpoint, and has an ID
+	bad=0
+	for l in $(grep 'virtio_iommu_nested_host_attach' "$TRACE" | sed -n 's/.*endpoint=\([0-9]*\) .*hwpt=\([0-9]*\) S1ContextPtr=\(0x[0-9a-f]*\).*/\1,\2,\3/p'); do
+		ep=${l%%,*}; rest=${l#*,}; hwpt=${rest%%,*}; ptr=${rest#*,}
+		[ "$hwpt" -gt 0 ] || bad=$((bad + 1))
+		grep 'virtio_iommu_nested_attach_table' "$TRACE" | grep -q "endpoint=$ep .*$ptr" || bad=$((bad + 1))
+	done
+	[ "$bad" -eq 0 ] && [ "${hattach:-0}" -gt 0 ]
+	ok $? "each nested HWPT was allocated from L2's S1ContextPtr for that endpoint"
+	[ "${hinv:-0}" -ge 1 ] && ! grep 'virtio_iommu_nested_host_invalidate' "$TRACE" | grep -qv 'ret=0'
+	ok $? "L2's INVALIDATE requests reached the vIOMMU, all accepted ($hinv)"
+	[ "${hev:-0}" -ge 1 ]
+	ok $? "L2's stage-1 faults came back through the vEVENTQ ($hev events)"
+	! grep 'virtio_iommu_nested_host_ram' "$TRACE" | grep -qv 'ret=0'
+	ok $? "stage 2 (L2's RAM in the nest parent's IOAS) mapped without error"
+else
+	[ "${maps:-0}" -ge 1 ] && [ "${hattach:-0}" -eq 0 ]
+	ok $? "MAP/UNMAP fallback: $maps MAP requests, no nested HWPT"
+fi
+done_testing

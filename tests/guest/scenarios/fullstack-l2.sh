@@ -1,0 +1,37 @@
+#!/bin/sh
+# The second-level guest of `make fullstack` (tests/fullstack/README.md).
+# Its two PCI functions are passed through by the first-level guest's QEMU
+# (vfio-pci on iommufd) behind that QEMU's virtio-iommu with nesting on; the
+# first level's devices sit behind the outer QEMU's emulated SMMUv3. This
+# guest's driver puts its own stage-1 tables in front of both; their DMA is
+# translated by the outer emulated SMMUv3 through those tables (nested HWPT)
+# and the first level's stage 2.
+#  * blk-read: the passed-through virtio-blk disk, whole-disk checksum and
+#    pattern reads (tests/guest/scenarios/blk-read.sh);
+#  * edu-dma: the passed-through edu device, data, faults after unmap in
+#    strict mode (the fault travels outer SMMUv3 -> first-level arm-smmu-v3
+#    -> vEVENTQ -> the first level's QEMU -> virtio event queue -> here),
+#    read-only faults, map/unmap cycles (tests/guest/scenarios/edu-dma.sh).
+# Both endpoints must be in nested mode.
+. /scenarios/tap.sh
+
+DBG=/sys/kernel/debug/virtio-iommu
+
+# endpoint_mode PCIDEV: the endpoint's mode in the driver's debugfs
+endpoint_mode() {
+	grep " $(basename "$1") " "$DBG/mode" 2>/dev/null | cut -d' ' -f3
+}
+
+diag "iommu-mode: $(iommu_mode)"
+sed 's/^/#   /' "$DBG/mode" 2>/dev/null
+blk=$(pci_of_block vda 2>/dev/null)
+edu=$(readlink -f "$(ls -d /sys/bus/pci/drivers/edu_dma_test/0000:* 2>/dev/null | head -n 1)" 2>/dev/null)
+[ -n "$blk" ] && [ "$(endpoint_mode "$blk")" = nested ]
+ok $? "passed-through disk ${blk##*/} is in nested mode"
+[ -n "$edu" ] && [ "$(endpoint_mode "$edu")" = nested ]
+ok $? "passed-through edu ${edu##*/} is in nested mode"
+
+sub_tap blk-read /scenarios/blk-read.sh
+sub_tap edu-dma /scenarios/edu-dma.sh
+diag "counters: $(tr '\n' ' ' <"$DBG/counters" 2>/dev/null)"
+done_testing
