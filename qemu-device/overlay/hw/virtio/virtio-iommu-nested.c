@@ -78,11 +78,17 @@ typedef struct VirtIOIOMMUNestedStats {
     uint64_t host_events;
     uint64_t host_events_lost;
     uint64_t host_inv_failures;
+    uint64_t host_map_attach;
+    uint64_t host_map_fallbacks;
+    uint64_t host_maps;
+    uint64_t host_map_failures;
+    uint64_t host_unmaps;
 } VirtIOIOMMUNestedStats;
 
 /* VFIO endpoints: an iommufd context, an endpoint's nesting objects */
 typedef struct VirtIOIOMMUNestedHost VirtIOIOMMUNestedHost;
 typedef struct VirtIOIOMMUNestedHostDev VirtIOIOMMUNestedHostDev;
+typedef struct NestedMapDom NestedMapDom;
 
 /* A table domain's configuration as it migrates */
 typedef struct VirtIOIOMMUNestedMig {
@@ -114,6 +120,8 @@ struct VirtIOIOMMUNested {
     /* VFIO endpoints: contexts, and endpoint ID -> VirtIOIOMMUNestedHostDev */
     QLIST_HEAD(, VirtIOIOMMUNestedHost) hosts;
     GHashTable *host_devs;
+    /* libpvb MAP/UNMAP domains of VFIO endpoints (lazy pinning) */
+    QLIST_HEAD(, NestedMapDom) map_doms;
 };
 
 struct VirtIOIOMMUNestedDomain {
@@ -254,12 +262,27 @@ struct VirtIOIOMMUNestedHostDev {
     struct pvb_arm_caps caps;
     struct pvb_iommufd_dev *dev;
     bool nested;    /* attached to a nested HWPT of libpvb */
+    NestedMapDom *mapdom; /* or to this libpvb MAP/UNMAP domain */
     bool moving;    /* between two table domains: stay nested */
     bool gone;      /* the VFIO device was unplugged: touch nothing */
 };
 
+/* A MAP/UNMAP domain's IOAS in libpvb, for its VFIO endpoints of a context */
+struct NestedMapDom {
+    VirtIOIOMMUDomain *d;
+    VirtIOIOMMUNestedHost *h;
+    struct pvb_iommufd_domain *dom;
+    unsigned int nr_eps;
+    QLIST_ENTRY(NestedMapDom) next;
+};
+
 static void nested_report_fault(VirtIOIOMMU *s, uint32_t ep_id,
                                 const struct pvb_fault *fault);
+static void nested_map_dom_free(NestedMapDom *md);
+static VirtIOIOMMUNestedHostDev *
+nested_host_dev_get(VirtIOIOMMU *s, IOMMUDevice *sdev,
+                    HostIOMMUDeviceIOMMUFD *idev, uint32_t ep_id, int *err);
+static void nested_map_dom_free_all(VirtIOIOMMU *s);
 
 /*
  * Whether endpoint @ep_id is a VFIO endpoint on a nested HWPT: translate()
@@ -490,6 +513,9 @@ static void nested_host_dev_free(gpointer data)
     VirtIOIOMMUNestedHostDev *hd = data;
 
     pvb_iommufd_dev_free(hd->dev);
+    if (hd->mapdom && !--hd->mapdom->nr_eps) {
+        nested_map_dom_free(hd->mapdom);
+    }
     object_unref(OBJECT(hd->idev));
     g_free(hd);
 }
@@ -528,7 +554,7 @@ static uint8_t nested_host_attach(VirtIOIOMMU *s, IOMMUDevice *sdev,
                                   const struct pvb_s1_table *table,
                                   VirtIOIOMMUNestedHostDev **out)
 {
-    VirtIOIOMMUNestedHostDev *hd = nested_host_dev_lookup(s, ep_id);
+    VirtIOIOMMUNestedHostDev *hd;
     struct pvb_nest_cfg cfg = {
         .kind = PVB_NEST_S1,
         .table = table,
@@ -536,30 +562,11 @@ static uint8_t nested_host_attach(VirtIOIOMMU *s, IOMMUDevice *sdev,
     VirtIOIOMMUNestedHost *h;
     int ret = 0;
 
+    hd = nested_host_dev_get(s, sdev, idev, ep_id, &ret);
     if (!hd) {
-        h = nested_host_get(s, idev->iommufd, &ret);
-        if (!h) {
-            error_report("virtio-iommu: endpoint 0x%x: iommufd context: %s",
-                         ep_id, strerror(-ret));
-            return pvb_iommufd_status(ret);
-        }
-        hd = g_new0(VirtIOIOMMUNestedHostDev, 1);
-        hd->host = h;
-        hd->idev = idev;
-        hd->bus = sdev->bus;
-        hd->devfn = sdev->devfn;
-        hd->ep_id = ep_id;
-        object_ref(OBJECT(idev));
-        ret = pvb_iommufd_dev_new(h->ctx, idev->devid, ep_id,
-                                  &nested_host_dev_ops, hd, &hd->dev);
-        if (ret) {
-            error_report("virtio-iommu: endpoint 0x%x: iommufd device: %s",
-                         ep_id, strerror(-ret));
-            object_unref(OBJECT(idev));
-            g_free(hd);
-            return pvb_iommufd_status(ret);
-        }
-        g_hash_table_insert(s->nst->host_devs, GUINT_TO_POINTER(ep_id), hd);
+        error_report("virtio-iommu: endpoint 0x%x: iommufd context or "
+                     "device: %s", ep_id, strerror(-ret));
+        return pvb_iommufd_status(ret);
     }
     h = hd->host;
     hd->caps = *caps;
@@ -706,6 +713,7 @@ static void nested_host_free_all(VirtIOIOMMU *s)
         g_list_free(eps);
         g_hash_table_remove_all(n->host_devs);
     }
+    nested_map_dom_free_all(s);
     QLIST_FOREACH_SAFE(h, &n->hosts, next, tmp) {
         QLIST_REMOVE(h, next);
         if (h->veventq_fd >= 0) {
@@ -717,6 +725,306 @@ static void nested_host_free_all(VirtIOIOMMU *s)
         pvb_iommufd_free(h->ctx);
         object_unref(OBJECT(h->be));
         g_free(h);
+    }
+}
+
+/*
+ * VFIO endpoints on iommufd in MAP/UNMAP domains: lazy pinning
+ *
+ * Stock QEMU hands a MAP of a VFIO endpoint's domain to vfio through the
+ * IOMMU notifier, which pins and maps the range in the vfio container's
+ * IOAS, and unpins it at UNMAP. Here the endpoint is attached to an IOAS of
+ * libpvb's (one per domain and iommufd context) and MAP/UNMAP go through
+ * libpvb's pin cache (pvb_iommufd_map(): only mapped pages are pinned, and
+ * unmapped pages stay pinned in a bounded cache for the next MAP); the
+ * notifier is skipped for the endpoint (virtio_iommu_nested_host_owns_mr()).
+ * Any host IOMMU type will do: nothing here is SMMUv3-specific. If libpvb
+ * cannot take the endpoint, it stays on QEMU's vfio path.
+ */
+/* The iommufd host IOMMU device of @sdev, whatever its host IOMMU */
+static HostIOMMUDeviceIOMMUFD *nested_map_idev(VirtIOIOMMU *s,
+                                               IOMMUDevice *sdev)
+{
+#ifdef CONFIG_LINUX
+    HostIOMMUDevice *hiod;
+
+    hiod = virtio_iommu_get_host_iommu_device(s, sdev->bus, sdev->devfn);
+    if (!hiod ||
+        !object_dynamic_cast(OBJECT(hiod), TYPE_HOST_IOMMU_DEVICE_IOMMUFD)) {
+        return NULL;
+    }
+    return HOST_IOMMU_DEVICE_IOMMUFD(hiod);
+#else
+    return NULL;
+#endif
+}
+
+static uint32_t nested_map_prot(uint32_t flags)
+{
+    return (flags & VIRTIO_IOMMU_MAP_F_READ ? PVB_MAP_READ : 0) |
+           (flags & VIRTIO_IOMMU_MAP_F_WRITE ? PVB_MAP_WRITE : 0);
+}
+
+static int nested_map_one(NestedMapDom *md, uint64_t low, uint64_t high,
+                          uint64_t phys, uint32_t flags)
+{
+    VirtIOIOMMU *s = md->h->s;
+    int ret;
+
+    if (flags & VIRTIO_IOMMU_MAP_F_MMIO) {
+        /*
+         * Device memory is not guest RAM: nothing to pin. Stock vfio does
+         * not map it either (it reports an error and goes on).
+         */
+        warn_report_once("virtio-iommu: MMIO mapping 0x%" PRIx64 " of a "
+                         "VFIO endpoint ignored", phys);
+        return 0;
+    }
+    ret = pvb_iommufd_map(md->dom, low, phys, high - low + 1,
+                          nested_map_prot(flags));
+    if (ret) {
+        s->nst->stats.host_map_failures++;
+        qemu_log_mask(LOG_GUEST_ERROR, "virtio-iommu: MAP 0x%" PRIx64 "-0x%"
+                      PRIx64 " -> 0x%" PRIx64 " of a VFIO endpoint: %s\n",
+                      low, high, phys, strerror(-ret));
+        return ret;
+    }
+    s->nst->stats.host_maps++;
+    return 0;
+}
+
+static int nested_map_replay_cb(uint64_t low, uint64_t high, uint64_t phys,
+                                uint32_t flags, void *opaque)
+{
+    return nested_map_one(opaque, low, high, phys, flags);
+}
+
+static void nested_map_dom_free(NestedMapDom *md)
+{
+    int ret = pvb_iommufd_domain_free(md->dom);
+
+    if (ret) {
+        error_report("virtio-iommu: cannot free a VFIO MAP/UNMAP domain: %s",
+                     strerror(-ret));
+    }
+    QLIST_REMOVE(md, next);
+    g_free(md);
+}
+
+static void nested_map_dom_free_all(VirtIOIOMMU *s)
+{
+    NestedMapDom *md, *tmp;
+
+    QLIST_FOREACH_SAFE(md, &s->nst->map_doms, next, tmp) {
+        nested_map_dom_free(md);
+    }
+}
+
+/* The libpvb domain of @d in context @h, created with @d's mappings */
+static NestedMapDom *nested_map_dom_get(VirtIOIOMMU *s, VirtIOIOMMUDomain *d,
+                                        VirtIOIOMMUNestedHost *h, int *err)
+{
+    NestedMapDom *md;
+
+    QLIST_FOREACH(md, &s->nst->map_doms, next) {
+        if (md->d == d && md->h == h) {
+            return md;
+        }
+    }
+    md = g_new0(NestedMapDom, 1);
+    md->d = d;
+    md->h = h;
+    *err = pvb_iommufd_domain_new(h->ctx, &md->dom);
+    if (*err) {
+        g_free(md);
+        return NULL;
+    }
+    QLIST_INSERT_HEAD(&s->nst->map_doms, md, next);
+    return md;
+}
+
+/* The libpvb device of a VFIO endpoint, created if needed */
+static VirtIOIOMMUNestedHostDev *
+nested_host_dev_get(VirtIOIOMMU *s, IOMMUDevice *sdev,
+                    HostIOMMUDeviceIOMMUFD *idev, uint32_t ep_id, int *err)
+{
+    VirtIOIOMMUNestedHostDev *hd = nested_host_dev_lookup(s, ep_id);
+    VirtIOIOMMUNestedHost *h;
+
+    if (hd) {
+        return hd;
+    }
+    h = nested_host_get(s, idev->iommufd, err);
+    if (!h) {
+        return NULL;
+    }
+    hd = g_new0(VirtIOIOMMUNestedHostDev, 1);
+    hd->host = h;
+    hd->idev = idev;
+    hd->bus = sdev->bus;
+    hd->devfn = sdev->devfn;
+    hd->ep_id = ep_id;
+    object_ref(OBJECT(idev));
+    *err = pvb_iommufd_dev_new(h->ctx, idev->devid, ep_id,
+                               &nested_host_dev_ops, hd, &hd->dev);
+    if (*err) {
+        object_unref(OBJECT(idev));
+        g_free(hd);
+        return NULL;
+    }
+    g_hash_table_insert(s->nst->host_devs, GUINT_TO_POINTER(ep_id), hd);
+    return hd;
+}
+
+void virtio_iommu_nested_host_attach_ep(VirtIOIOMMU *s,
+                                        VirtIOIOMMUEndpoint *ep)
+{
+    IOMMUDevice *sdev = container_of(ep->iommu_mr, IOMMUDevice, iommu_mr);
+    VirtIOIOMMUDomain *d = ep->domain;
+    HostIOMMUDeviceIOMMUFD *idev;
+    VirtIOIOMMUNestedHostDev *hd;
+    NestedMapDom *md;
+    bool new_md;
+    int ret = 0;
+
+    if (!s->nst->realized || !d || d->bypass || d->nested) {
+        return;
+    }
+    idev = nested_map_idev(s, sdev);
+    if (!idev) {
+        return;
+    }
+    hd = nested_host_dev_get(s, sdev, idev, ep->id, &ret);
+    if (!hd) {
+        goto fallback;
+    }
+    assert(!hd->mapdom && !hd->nested);
+    md = nested_map_dom_get(s, d, hd->host, &ret);
+    if (!md) {
+        goto fallback;
+    }
+    new_md = !md->nr_eps;
+    ret = pvb_iommufd_dev_attach_domain(hd->dev, md->dom);
+    if (!ret && new_md) {
+        ret = virtio_iommu_foreach_mapping(d, nested_map_replay_cb, md);
+        if (ret) {
+            pvb_iommufd_dev_detach(hd->dev);
+        }
+    }
+    if (ret) {
+        if (new_md) {
+            nested_map_dom_free(md);
+        }
+        goto fallback;
+    }
+    md->nr_eps++;
+    hd->mapdom = md;
+    s->nst->stats.host_map_attach++;
+    trace_virtio_iommu_nested_host_map_attach(ep->id, d->id, 0);
+    return;
+
+fallback:
+    s->nst->stats.host_map_fallbacks++;
+    trace_virtio_iommu_nested_host_map_attach(ep->id, d->id, ret);
+    warn_report("virtio-iommu: endpoint 0x%x: libpvb cannot map it (%s), "
+                "QEMU's vfio maps it", ep->id, strerror(-ret));
+}
+
+void virtio_iommu_nested_host_detach_ep(VirtIOIOMMUEndpoint *ep)
+{
+    IOMMUDevice *sdev = container_of(ep->iommu_mr, IOMMUDevice, iommu_mr);
+    VirtIOIOMMU *s = sdev->viommu;
+    VirtIOIOMMUNestedHostDev *hd = nested_host_dev_lookup(s, ep->id);
+    NestedMapDom *md;
+    int ret;
+
+    if (!hd || !hd->mapdom) {
+        return;
+    }
+    md = hd->mapdom;
+    /*
+     * Back on the vfio container's HWPT, which maps nothing; unless the
+     * endpoint is moving to a table domain, whose nested HWPT replaced the
+     * IOAS already (ATTACH_TABLE).
+     */
+    if (!hd->moving) {
+        ret = pvb_iommufd_dev_detach(hd->dev);
+        trace_virtio_iommu_nested_host_detach(ep->id, ret);
+        if (ret) {
+            error_report("virtio-iommu: endpoint 0x%x: cannot leave its "
+                         "MAP/UNMAP IOAS: %s", ep->id, strerror(-ret));
+        }
+    }
+    hd->mapdom = NULL;
+    if (!--md->nr_eps) {
+        nested_map_dom_free(md);
+    }
+}
+
+bool virtio_iommu_nested_host_owns_mr(IOMMUMemoryRegion *mr)
+{
+    IOMMUDevice *sdev = container_of(mr, IOMMUDevice, iommu_mr);
+    VirtIOIOMMU *s = sdev->viommu;
+    VirtIOIOMMUNestedHostDev *hd;
+    uint32_t ep_id;
+
+    if (!s->nst->realized || !g_hash_table_size(s->nst->host_devs)) {
+        return false;
+    }
+    ep_id = PCI_BUILD_BDF(pci_bus_num(sdev->bus), sdev->devfn);
+    hd = g_hash_table_lookup(s->nst->host_devs, GUINT_TO_POINTER(ep_id));
+    return hd && hd->bus == sdev->bus && hd->devfn == sdev->devfn &&
+           (hd->mapdom || hd->nested);
+}
+
+int virtio_iommu_nested_host_map(VirtIOIOMMU *s, VirtIOIOMMUDomain *d,
+                                 uint64_t low, uint64_t high, uint64_t phys,
+                                 uint32_t flags)
+{
+    NestedMapDom *md;
+    int ret;
+
+    QLIST_FOREACH(md, &s->nst->map_doms, next) {
+        if (md->d != d) {
+            continue;
+        }
+        ret = nested_map_one(md, low, high, phys, flags);
+        if (ret) {
+            NestedMapDom *undo;
+
+            /* Nothing changed for the guest: undo the other contexts */
+            QLIST_FOREACH(undo, &s->nst->map_doms, next) {
+                if (undo == md) {
+                    break;
+                }
+                if (undo->d == d) {
+                    pvb_iommufd_unmap(undo->dom, low, high - low + 1, NULL);
+                }
+            }
+            return pvb_iommufd_status(ret);
+        }
+    }
+    return VIRTIO_IOMMU_S_OK;
+}
+
+void virtio_iommu_nested_host_unmap(VirtIOIOMMU *s, VirtIOIOMMUDomain *d,
+                                    uint64_t low, uint64_t high)
+{
+    NestedMapDom *md;
+    int ret;
+
+    QLIST_FOREACH(md, &s->nst->map_doms, next) {
+        if (md->d != d) {
+            continue;
+        }
+        ret = pvb_iommufd_unmap(md->dom, low, high - low + 1, NULL);
+        if (ret) {
+            error_report_once("virtio-iommu: UNMAP 0x%" PRIx64 "-0x%" PRIx64
+                              " of a VFIO endpoint: %s", low, high,
+                              strerror(-ret));
+        } else {
+            s->nst->stats.host_unmaps++;
+        }
     }
 }
 
@@ -1325,12 +1633,14 @@ static void nested_get_stats(Object *obj, Visitor *v, const char *name,
     VirtIOIOMMU *s = VIRTIO_IOMMU(obj);
     VirtIOIOMMUNested *n = s->nst;
     struct pvb_iotlb_stats tlb = {};
+    struct pvb_iommufd_stats pin = {};
     VirtIOIOMMUNestedStats st;
+    VirtIOIOMMUNestedHost *h;
     uint64_t table_domains;
     struct {
         const char *name;
         uint64_t val;
-    } f[32];
+    } f[48];
     unsigned int i, nr = 0;
 
     if (n->realized) {
@@ -1340,6 +1650,17 @@ static void nested_get_stats(Object *obj, Visitor *v, const char *name,
     table_domains = n->nr_table_domains;
     if (n->realized) {
         pvb_iotlb_get_stats(n->iotlb, &tlb);
+        /* Pins of every iommufd context */
+        QLIST_FOREACH(h, &n->hosts, next) {
+            struct pvb_iommufd_stats hs;
+
+            pvb_iommufd_get_stats(h->ctx, &hs);
+            pin.pin.pinned_bytes += hs.pin.pinned_bytes;
+            pin.pin.cached_bytes += hs.pin.cached_bytes;
+            pin.pin.hits += hs.pin.hits;
+            pin.pin.misses += hs.pin.misses;
+            pin.pin.evictions += hs.pin.evictions;
+        }
         qemu_rec_mutex_unlock(&s->mutex);
     }
 
@@ -1370,6 +1691,16 @@ static void nested_get_stats(Object *obj, Visitor *v, const char *name,
     STAT("vfio-events", st.host_events);
     STAT("vfio-events-lost", st.host_events_lost);
     STAT("vfio-inv-failures", st.host_inv_failures);
+    STAT("vfio-map-attach", st.host_map_attach);
+    STAT("vfio-map-fallbacks", st.host_map_fallbacks);
+    STAT("vfio-maps", st.host_maps);
+    STAT("vfio-map-failures", st.host_map_failures);
+    STAT("vfio-unmaps", st.host_unmaps);
+    STAT("pinned-bytes", pin.pin.pinned_bytes);
+    STAT("pin-cached-bytes", pin.pin.cached_bytes);
+    STAT("pin-cache-hits", pin.pin.hits);
+    STAT("pin-cache-misses", pin.pin.misses);
+    STAT("pin-cache-evictions", pin.pin.evictions);
 #undef STAT
     assert(nr <= ARRAY_SIZE(f));
 
@@ -1393,6 +1724,7 @@ void virtio_iommu_nested_instance_init(VirtIOIOMMU *s)
     s->nst = g_new0(VirtIOIOMMUNested, 1);
     s->nst->s = s;
     QLIST_INIT(&s->nst->hosts);
+    QLIST_INIT(&s->nst->map_doms);
     s->nst->host_devs = g_hash_table_new_full(NULL, NULL, NULL,
                                               nested_host_dev_free);
     object_property_add(OBJECT(s), "stats", "VirtIOIOMMUStats",

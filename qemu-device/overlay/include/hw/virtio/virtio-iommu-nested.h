@@ -80,6 +80,23 @@ IOMMUTLBEntry virtio_iommu_nested_translate(VirtIOIOMMU *s,
                                             IOMMUAccessFlags flag);
 
 /* Migration subsection of the virtio-iommu-device state */
+/*
+ * VFIO endpoints on iommufd in MAP/UNMAP domains, mapped through libpvb's
+ * pin cache instead of QEMU's vfio IOMMU notifier. Caller holds the device
+ * mutex. owns_mr: whether notifications for @mr must be skipped (libpvb
+ * maps the endpoint, or it is nested on the host). map returns a
+ * VIRTIO_IOMMU_S_* status and changes nothing on failure.
+ */
+void virtio_iommu_nested_host_attach_ep(VirtIOIOMMU *s,
+                                        VirtIOIOMMUEndpoint *ep);
+void virtio_iommu_nested_host_detach_ep(VirtIOIOMMUEndpoint *ep);
+bool virtio_iommu_nested_host_owns_mr(IOMMUMemoryRegion *mr);
+int virtio_iommu_nested_host_map(VirtIOIOMMU *s, VirtIOIOMMUDomain *d,
+                                 uint64_t low, uint64_t high, uint64_t phys,
+                                 uint32_t flags);
+void virtio_iommu_nested_host_unmap(VirtIOIOMMU *s, VirtIOIOMMUDomain *d,
+                                    uint64_t low, uint64_t high);
+
 extern const VMStateDescription vmstate_virtio_iommu_nested;
 
 #endif
