@@ -15,7 +15,8 @@
 # Parameters (kernel command line): pv.sha256, pv.seed (the disk's checksum
 # and pattern seed, passed on to L2), pv.l2_timeout (seconds, default 2400),
 # pv.l2_mem (default 256M), pv.l2_nested=0 (L2's driver falls back to
-# MAP/UNMAP: virtio_iommu.nested=0; then MAP requests are expected instead).
+# MAP/UNMAP: virtio_iommu.nested=0; then MAP requests are expected instead,
+# applied by libpvb's pin cache rather than QEMU's vfio notifier).
 . /scenarios/tap.sh
 
 L2=/l2
@@ -109,7 +110,8 @@ t0=$(date +%s)
 		-D "$TRACE" -trace 'virtio_iommu_nested_host_*' \
 		-trace virtio_iommu_map -trace virtio_iommu_unmap \
 		-trace virtio_iommu_nested_attach_table \
-		-trace virtio_iommu_nested_invalidate </dev/null 2>&1
+		-trace virtio_iommu_nested_invalidate \
+		-trace vfio_iommu_map_notify </dev/null 2>&1
 	echo $? >/tmp/l2.rc
 } | while IFS= read -r line; do
 	echo "$line" >>"$L2OUT"
@@ -170,7 +172,15 @@ if [ "$nested" = 1 ]; then
 	! grep 'virtio_iommu_nested_host_ram' "$TRACE" | grep -qv 'ret=0'
 	ok $? "stage 2 (L2's RAM in the nest parent's IOAS) mapped without error"
 else
+	mattach=$(grep -c 'virtio_iommu_nested_host_map_attach' "$TRACE")
+	mfail=$(grep 'virtio_iommu_nested_host_map_attach' "$TRACE" | grep -vc 'ret=0')
+	notify=$(count vfio_iommu_map_notify)
+	grep 'virtio_iommu_nested_host_map_attach' "$TRACE" | head -n 4 | sed 's/^/#   /'
 	[ "${maps:-0}" -ge 1 ] && [ "${hattach:-0}" -eq 0 ]
 	ok $? "MAP/UNMAP fallback: $maps MAP requests, no nested HWPT"
+	[ "$mattach" -ge 2 ] && [ "$mfail" -eq 0 ]
+	ok $? "both endpoints mapped through libpvb's pin cache ($mattach attachments, $mfail failed)"
+	[ "${notify:-1}" -eq 0 ]
+	ok $? "QEMU's vfio IOMMU notifier mapped nothing ($notify notifications)"
 fi
 done_testing
