@@ -614,9 +614,28 @@ static unsigned int inv_class(const struct pvb_iommufd_type *t,
 	return t->inv_class ? t->inv_class(e) : 0;
 }
 
+/* Submit the call being built; the entries before @i are then done */
+static int inv_submit(struct pvb_iommufd *ctx, uint32_t *n, unsigned int i,
+		      struct pvb_iommufd_inv_result *res)
+{
+	int ret = inv_flush(ctx, *n, res);
+
+	if (ret)
+		return ret;
+	res->done_entries = i;
+	*n = 0;
+	return 0;
+}
+
+/*
+ * An entry goes into the current call if its commands fit in the rest of
+ * the buffer (the encoder says -ENOSPC otherwise), else it starts the next
+ * call: the buffer holds the type's inv_max_per_entry, so an entry always
+ * fits in an empty one and is never split between calls.
+ */
 static int inv_encode_all(struct pvb_iommufd *ctx,
 			  const struct pvb_invalidate *req, const void *inv_ctx,
-			  size_t per, struct pvb_iommufd_inv_result *res)
+			  struct pvb_iommufd_inv_result *res)
 {
 	const struct pvb_iommufd_type *t = ctx->type;
 	unsigned int i, cls = 0;
@@ -624,18 +643,22 @@ static int inv_encode_all(struct pvb_iommufd *ctx,
 	int k, ret;
 
 	for (i = 0; i < req->nr_entries; i++) {
-		if (n && (inv_class(t, &req->entries[i]) != cls ||
-			  n + per > ctx->inv_cap)) {
-			ret = inv_flush(ctx, n, res);
+		if (n && inv_class(t, &req->entries[i]) != cls) {
+			ret = inv_submit(ctx, &n, i, res);
 			if (ret)
 				return ret;
-			res->done_entries = i;
-			n = 0;
 		}
 		cls = inv_class(t, &req->entries[i]);
 		k = t->encode_inv(&req->entries[i], inv_ctx,
 				  ctx->inv_buf + (size_t)n * t->inv_entry_len,
 				  ctx->inv_cap - n);
+		if (k == -ENOSPC && n) {
+			ret = inv_submit(ctx, &n, i, res);
+			if (ret)
+				return ret;
+			k = t->encode_inv(&req->entries[i], inv_ctx,
+					  ctx->inv_buf, ctx->inv_cap);
+		}
 		if (k < 0) {
 			/* Submit the entries before it, then report it */
 			ret = inv_flush(ctx, n, res);
@@ -673,7 +696,7 @@ int pvb_iommufd_invalidate(struct pvb_iommufd *ctx,
 	ret = inv_reserve(
 		ctx, per > PVB_IOMMUFD_INV_BATCH ? per : PVB_IOMMUFD_INV_BATCH);
 	if (!ret)
-		ret = inv_encode_all(ctx, req, inv_ctx, per, res);
+		ret = inv_encode_all(ctx, req, inv_ctx, res);
 	if (ret) {
 		ctx->stats.inv_failures++;
 		if (res->failed_entry >= 0)

@@ -351,10 +351,12 @@ struct pvb_iommufd_inv_result {
  * @res: the outcome, optional
  *
  * Entries are encoded in request order, grouped into calls of up to
- * PVB_IOMMUFD_INV_BATCH invalidation entries without crossing a class
- * boundary. A call that reports fewer entries handled than given, without
- * an error or with -EINTR or -EAGAIN, is resumed after the handled ones
- * (at most PVB_IOMMUFD_INV_RETRIES times in a row without progress).
+ * PVB_IOMMUFD_INV_BATCH invalidation entries, or the type's
+ * inv_max_per_entry if larger, without crossing a class boundary or
+ * splitting a request entry between calls. A call that reports fewer
+ * entries handled than given, without an error or with -EINTR or -EAGAIN,
+ * is resumed after the handled ones (at most PVB_IOMMUFD_INV_RETRIES times
+ * in a row without progress).
  *
  * Return: 0; -ENODEV without a vIOMMU; -ENOMEM; the encoder's error
  * (nothing was submitted for that entry or later ones); the ioctl error
