@@ -45,6 +45,8 @@
 #include "pvb/pvb.h"
 #include "pvb/iommufd.h"
 
+#include <sys/resource.h>
+
 /* Capacity of the IOTLB and of the CD cache, shared by all table domains */
 #define NESTED_IOTLB_ENTRIES    4096
 #define NESTED_CD_CACHE_ENTRIES 256
@@ -240,7 +242,11 @@ static uint8_t nested_default_oas(void)
  * mappings of a mapped domain, nothing (DMA blocked) otherwise.
  */
 
-#define NESTED_VEVENTQ_DEPTH 64
+/*
+ * vEVENTQ depth: QEMU's emulated SMMU, for one, reports a faulting DMA of
+ * N bytes as N / 4 events; overflows are counted and reported as lost.
+ */
+#define NESTED_VEVENTQ_DEPTH 512
 #define NESTED_EVENTS_BATCH 16
 
 struct VirtIOIOMMUNestedHost {
@@ -470,6 +476,22 @@ static void nested_host_veventq_read(void *opaque)
     }
 }
 
+/*
+ * What the pin cache may keep pinned in all: RLIMIT_MEMLOCK, which iommufd
+ * charges, unless it does not apply (unlimited, or root, whose CAP_IPC_LOCK
+ * exempts it); then the kernel alone says when pinning fails (NOMEM).
+ */
+static uint64_t nested_memlock_bytes(void)
+{
+    struct rlimit rl;
+
+    if (geteuid() == 0 || getrlimit(RLIMIT_MEMLOCK, &rl) ||
+        rl.rlim_cur == RLIM_INFINITY) {
+        return UINT64_MAX;
+    }
+    return rl.rlim_cur;
+}
+
 static VirtIOIOMMUNestedHost *nested_host_get(VirtIOIOMMU *s,
                                               IOMMUFDBackend *be, int *err)
 {
@@ -479,6 +501,10 @@ static VirtIOIOMMUNestedHost *nested_host_get(VirtIOIOMMU *s,
         .iommufd = be->fd,
         .type = &pvb_iommufd_type_arm_smmuv3,
         .veventq_depth = NESTED_VEVENTQ_DEPTH,
+        .pin = {
+            .cache_bytes = s->pin_cache_size,
+            .memlock_bytes = nested_memlock_bytes(),
+        },
     };
 
     QLIST_FOREACH(h, &n->hosts, next) {
