@@ -712,7 +712,18 @@ TEST_F(edu, own_domain_fault_handler)
 		if (self->nested) {
 			EXPECT_LT(hbase, info.faults) TH_LOG("%s: no fault reported to the handler",
 							    f[i].what);
-			EXPECT_EQ(f[i].iova, info.fault_iova);
+			if (info.faults - hbase == 1) {
+				EXPECT_EQ(f[i].iova, info.fault_iova);
+			} else {
+				/*
+				 * The IOMMU reported pieces of the access
+				 * (QEMU's emulated SMMUv3 under a passed-
+				 * through device: one event per 4 bytes):
+				 * the last piece lies inside the access.
+				 */
+				EXPECT_LE(f[i].iova, info.fault_iova);
+				EXPECT_GT(f[i].iova + 256, info.fault_iova);
+			}
 			EXPECT_EQ(f[i].fault_flags, info.fault_flags);
 		}
 	}
