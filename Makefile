@@ -49,17 +49,15 @@ qemu-arm64: setup
 # IDR3.FWB) driven by arm-smmu-v3 in L1, which runs this project's QEMU with
 # iommufd and vfio-pci for L2 (tests/fullstack/README.md). TCG in TCG: slow.
 fullstack: build qemu-arm64
-	@scripts/build-fullstack-initramfs.sh
 	@FULLSTACK_NOBUILD=1 scripts/fullstack.sh
 
 fullstack-mapunmap: build qemu-arm64
-	@scripts/build-fullstack-initramfs.sh
 	@FULLSTACK_NOBUILD=1 scripts/fullstack.sh --mapunmap
 
 run: build
 	@scripts/run.sh
 
-test: build
+test: build qemu-arm64
 	@scripts/run-tests.py
 
 # Subsets, for development. TESTS=regex limits make test to matching suites.
