@@ -12,7 +12,8 @@
 #    strict mode (the fault travels outer SMMUv3 -> first-level arm-smmu-v3
 #    -> vEVENTQ -> the first level's QEMU -> virtio event queue -> here),
 #    read-only faults, map/unmap cycles (tests/guest/scenarios/edu-dma.sh).
-# Both endpoints must be in nested mode.
+# Both endpoints must be in the mode of pv.expect_mode (default nested;
+# make fullstack-mapunmap: map-unmap).
 . /scenarios/tap.sh
 
 DBG=/sys/kernel/debug/virtio-iommu
@@ -26,10 +27,11 @@ diag "iommu-mode: $(iommu_mode)"
 sed 's/^/#   /' "$DBG/mode" 2>/dev/null
 blk=$(pci_of_block vda 2>/dev/null)
 edu=$(readlink -f "$(ls -d /sys/bus/pci/drivers/edu_dma_test/0000:* 2>/dev/null | head -n 1)" 2>/dev/null)
-[ -n "$blk" ] && [ "$(endpoint_mode "$blk")" = nested ]
-ok $? "passed-through disk ${blk##*/} is in nested mode"
-[ -n "$edu" ] && [ "$(endpoint_mode "$edu")" = nested ]
-ok $? "passed-through edu ${edu##*/} is in nested mode"
+mode=${PV_EXPECT_MODE:-nested}
+[ -n "$blk" ] && [ "$(endpoint_mode "$blk")" = "$mode" ]
+ok $? "passed-through disk ${blk##*/} is in $mode mode"
+[ -n "$edu" ] && [ "$(endpoint_mode "$edu")" = "$mode" ]
+ok $? "passed-through edu ${edu##*/} is in $mode mode"
 
 sub_tap blk-read /scenarios/blk-read.sh
 sub_tap edu-dma /scenarios/edu-dma.sh
