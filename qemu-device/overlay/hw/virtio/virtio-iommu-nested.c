@@ -45,6 +45,8 @@
 #include "pvb/pvb.h"
 #include "pvb/iommufd.h"
 
+#include "qemu/reserved-region.h"
+
 #include <sys/resource.h>
 
 /* Capacity of the IOTLB and of the CD cache, shared by all table domains */
@@ -1104,6 +1106,57 @@ ssize_t virtio_iommu_nested_fill_probe(VirtIOIOMMU *s, IOMMUDevice *sdev,
     trace_virtio_iommu_nested_probe(ep_id, caps.ssid_bits, caps.oas,
                                     caps.flags);
     return sizeof(prop);
+}
+
+/*
+ * NEST-DEV-50: a VFIO endpoint nested on a host SMMUv3 sends its MSIs
+ * through the guest's stage 1 to the host's software MSI window, where
+ * Linux iommufd maps the physical doorbell into stage 2. Present that
+ * window as an MSI region, in place of the RESERVED hole it is in the host's
+ * IOVA ranges, so that the driver maps it to itself (NEST-DRV-22). The
+ * window is what the host's IOMMU group reports ("msi" in
+ * /sys/bus/pci/devices/BDF/iommu_group/reserved_regions); a device passed
+ * by file descriptor has no such path and keeps the RESERVED region.
+ */
+void virtio_iommu_nested_probe_resv(VirtIOIOMMU *s, IOMMUDevice *sdev)
+{
+    HostIOMMUDeviceIOMMUFD *idev;
+    struct pvb_arm_caps caps;
+    g_autofree char *path = NULL;
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    int i;
+
+    if (!virtio_vdev_has_feature(VIRTIO_DEVICE(s), VIRTIO_IOMMU_F_NESTED) ||
+        !nested_ep_caps(s, sdev, &caps)) {
+        return;
+    }
+    idev = nested_host_idev(s, sdev);
+    if (!idev || !HOST_IOMMU_DEVICE(idev)->name) {
+        return;
+    }
+    path = g_strdup_printf("/sys/bus/pci/devices/%s/iommu_group/"
+                           "reserved_regions", HOST_IOMMU_DEVICE(idev)->name);
+    if (!g_file_get_contents(path, &text, NULL, NULL)) {
+        return;
+    }
+    lines = g_strsplit(text, "\n", 0);
+    for (i = 0; lines[i]; i++) {
+        uint64_t start, end;
+        char type[16];
+        ReservedRegion *reg;
+
+        if (sscanf(lines[i], "%" SCNx64 " %" SCNx64 " %15s", &start, &end,
+                   type) != 3 || strcmp(type, "msi") || end < start) {
+            continue;
+        }
+        reg = g_new0(ReservedRegion, 1);
+        reg->type = VIRTIO_IOMMU_RESV_MEM_T_MSI;
+        range_set_bounds(&reg->range, start, end);
+        sdev->resv_regions = resv_region_list_insert(sdev->resv_regions, reg);
+        trace_virtio_iommu_nested_host_msi_window(
+            PCI_BUILD_BDF(pci_bus_num(sdev->bus), sdev->devfn), start, end);
+    }
 }
 
 /* Notifications for vhost and other IOMMU notifiers */

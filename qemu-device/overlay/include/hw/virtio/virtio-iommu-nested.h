@@ -56,6 +56,8 @@ int virtio_iommu_nested_handle_request(VirtIOIOMMU *s, uint8_t type,
                                        unsigned int iov_cnt);
 
 /* Append the TABLE_FORMAT property of endpoint @ep_id to a PROBE reply */
+/* Before PROBE fills the RESV_MEM properties: adjust sdev->resv_regions */
+void virtio_iommu_nested_probe_resv(VirtIOIOMMU *s, IOMMUDevice *sdev);
 ssize_t virtio_iommu_nested_fill_probe(VirtIOIOMMU *s, IOMMUDevice *sdev,
                                        uint32_t ep_id, uint8_t *buf,
                                        size_t free);
