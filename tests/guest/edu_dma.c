@@ -268,7 +268,13 @@ FIXTURE_SETUP(edu)
 	endpoint_mode(self->info.name, mode, sizeof(mode));
 	self->nested = !strcmp(mode, "nested");
 	self->mapunmap = !strcmp(mode, "map-unmap");
-	self->counters = counter("faults") >= 0;
+	/*
+	 * EDU_DMA_NO_FAULT_REPORTS=1: the IOMMU blocks faulting DMA but does
+	 * not report it (a passed-through device in a MAP/UNMAP domain: the
+	 * host has no fault path for it); the data checks still run.
+	 */
+	self->counters = counter("faults") >= 0 &&
+			 !env_long("EDU_DMA_NO_FAULT_REPORTS", 0);
 	if (self->info.domain_type != EDU_DMA_TEST_DOMAIN_DMA && !self->lazy)
 		SKIP(return, "%s: domain %s, DMA is not translated",
 		     self->info.name, domain_name(self->info.domain_type));
