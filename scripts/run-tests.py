@@ -148,6 +148,10 @@ def suites():
               {"FULLSTACK_NOBUILD": "1"}))
     s.append(("harness-negative", "guest", [os.path.join(TOP, "tests/guest/harness-negative.sh")],
               None))
+    # The benchmark, one short cell per IOMMU configuration: numbers and
+    # exit counts checked, so that make bench can't rot (bench/README.md).
+    s.append(("bench-smoke", "guest", [os.path.join(TOP, "bench/run-bench.py"), "--smoke"],
+              None))
     # Runs last: checks the conformance index against the tests that exist.
     s.append(("conformance-index", "unit",
               ["python3", "spec/check-conformance.py", "--tests", TESTS_LIST], None))

@@ -8,8 +8,8 @@
  *
  * Keeps QD reads of BLOCK_BYTES (default 4096) in flight at random aligned
  * offsets of DEV (opened O_DIRECT, so every read is a device DMA through the
- * IOMMU) for SECONDS after a warm-up of WARMUP_MS (default 300), and prints
- * one line:
+ * IOMMU) for SECONDS (a fraction is allowed) after a warm-up of WARMUP_MS
+ * (default 300), and prints one line:
  *
  *   uringbench qd=8 bs=4096 ios=N secs=S iops=I lat_us_p50=.. lat_us_p90=..
  *     lat_us_p99=.. lat_us_avg=.. lat_us_max=.. ios_total=M
@@ -89,7 +89,8 @@ int main(int argc, char **argv)
 	uint32_t *lat = NULL;
 	size_t nlat = 0, cap = 0;
 	uint64_t size, nblocks, t_start, t_measure, t_end, sum = 0, maxl = 0, total = 0;
-	unsigned qd, bs = 4096, warm_ms = 300, secs, i;
+	unsigned qd, bs = 4096, warm_ms = 300, i;
+	double secs;
 	unsigned inflight;
 	int fd, ret;
 
@@ -99,7 +100,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	qd = (unsigned)atoi(argv[2]);
-	secs = (unsigned)atoi(argv[3]);
+	secs = strtod(argv[3], NULL);
 	if (argc > 4)
 		bs = (unsigned)atoi(argv[4]);
 	if (argc > 5)
@@ -107,8 +108,8 @@ int main(int argc, char **argv)
 	rng_state = argc > 6 ? strtoull(argv[6], NULL, 0) : 0x9e3779b97f4a7c15ull;
 	if (!rng_state)
 		rng_state = 1;
-	if (qd < 1 || qd > 1024 || bs < 512 || bs % 512) {
-		fprintf(stderr, "uringbench: bad queue depth or block size\n");
+	if (qd < 1 || qd > 1024 || bs < 512 || bs % 512 || !(secs > 0 && secs < 1e6)) {
+		fprintf(stderr, "uringbench: bad queue depth, block size or duration\n");
 		return 2;
 	}
 
@@ -143,7 +144,7 @@ int main(int argc, char **argv)
 
 	t_start = now_ns();
 	t_measure = t_start + (uint64_t)warm_ms * 1000000ull;
-	t_end = t_measure + (uint64_t)secs * 1000000000ull;
+	t_end = t_measure + (uint64_t)(secs * 1e9);
 
 	for (i = 0; i < qd; i++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);

@@ -15,7 +15,8 @@
 #                      (default 1x1,16x1,1x2,16x2; "none" to skip)
 #   pv.dma_secs=N      seconds per dma_map_benchmark run (default 3)
 #   pv.qd=N,...        io_uring queue depths (default 1,8,32; "none" to skip)
-#   pv.io_secs=N       seconds per queue depth (default 3)
+#   pv.io_secs=N       seconds per queue depth (default 3; a fraction is allowed)
+#   pv.io_warm_ms=N    io_uring warm-up before each measured run (default 300)
 #   pv.count_secs=N    after each run, a second run of N seconds named
 #                      NAME.count (for counting with trace events, which
 #                      slow the timed run down); 0 (default): none
@@ -27,6 +28,7 @@ cells=${PV_DMA:-1x1,16x1,1x2,16x2}
 qds=${PV_QD:-1,8,32}
 dma_secs=${PV_DMA_SECS:-3}
 io_secs=${PV_IO_SECS:-3}
+io_warm_ms=${PV_IO_WARM_MS:-300}
 count_secs=${PV_COUNT_SECS:-0}
 expect=${PV_IOMMU:-none}
 
@@ -143,7 +145,7 @@ if [ "$qds" != none ]; then
 			secs=${pass#*:}
 			drv_reset
 			mark start "$pname"
-			out=$(uringbench /dev/vda "$qd" "$secs" 4096 300 "$qd" 2>&1)
+			out=$(uringbench /dev/vda "$qd" "$secs" 4096 "$io_warm_ms" "$qd" 2>&1)
 			rc=$?
 			mark stop "$pname"
 			extra=$(drv_counters)

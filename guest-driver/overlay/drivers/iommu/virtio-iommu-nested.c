@@ -24,9 +24,12 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/unaligned.h>
+
+#include <uapi/linux/virtio_ring.h>
 
 #include "virtio-iommu.h"
 
@@ -75,9 +78,14 @@ struct viommu_cd {
  * @tg: log2 of the translation granule
  * @desc: the format-specific part of ATTACH_TABLE, the same for every endpoint
  * @msi_lock: serializes the identity mappings of MSI regions
- * @inv_lock: protects @nr_inv and @inv, and is held while @inv is in flight
  * @nr_inv: number of queued entries in @inv
- * @inv: INVALIDATE request under construction
+ * @inv: INVALIDATE request under construction, sent from this buffer
+ * @inv_tail: the request's status, at the end of the @inv allocation
+ * @inv_sg: @inv, the device-readable part; its length is set when sending
+ * @inv_tail_sg: @inv_tail, the device-writable part
+ *
+ * The device's request_lock protects the invalidation fields, and is held
+ * while @inv is in flight.
  */
 struct viommu_table {
 	struct viommu_domain			*vdomain;
@@ -88,9 +96,11 @@ struct viommu_table {
 	struct virtio_iommu_table_arm_smmuv3	desc;
 	struct mutex				msi_lock; /* MSI mappings */
 
-	spinlock_t				inv_lock; /* nr_inv, inv */
 	unsigned int				nr_inv;
 	struct virtio_iommu_req_invalidate	*inv;
+	struct virtio_iommu_req_tail		*inv_tail;
+	struct scatterlist			inv_sg;
+	struct scatterlist			inv_tail_sg;
 };
 
 static DEFINE_MUTEX(viommu_devices_lock);
@@ -110,8 +120,8 @@ static const char * const viommu_stat_names[VIOMMU_STAT_NR] = {
 	[VIOMMU_STAT_FALLBACKS]		= "attach_table_fallbacks",
 };
 
-static void viommu_stat_add(struct viommu_dev *viommu, enum viommu_stat stat,
-			    long n)
+static __always_inline void viommu_stat_add(struct viommu_dev *viommu,
+					    enum viommu_stat stat, long n)
 {
 	atomic_long_add(n, &viommu->stats[stat]);
 }
@@ -309,17 +319,15 @@ void viommu_nested_probe_device(struct viommu_endpoint *vdev)
 	unsigned long flags;
 
 	vdev->can_nest = !reason;
-	if (vdev->can_nest) {
-		vdev->mode = VIOMMU_EP_NESTED_PENDING;
-		/*
-		 * In lazy mode every flush is a request to the hypervisor, as
-		 * for shadowing IOMMUs: prefer one large flush queue.
-		 */
-		vdev->dev->iommu->shadow_on_flush = 1;
-	} else {
-		vdev->mode = VIOMMU_EP_NESTED_PENDING;
+	vdev->mode = VIOMMU_EP_NESTED_PENDING;
+	/*
+	 * Lazy mode keeps dma-iommu's per-CPU flush queues: one ASID
+	 * INVALIDATE per 256 unmaps or 10 ms. The single large queue of
+	 * shadow_on_flush holds up to 32768 IOVAs for up to a second, which
+	 * empties the IOVA caches and sends allocations to the rbtree.
+	 */
+	if (!vdev->can_nest)
 		viommu_ep_set_mode(vdev, VIOMMU_EP_MAP_UNMAP, reason, NULL);
-	}
 
 	spin_lock_irqsave(&viommu->endpoints_lock, flags);
 	list_add_tail(&vdev->list, &viommu->endpoints);
@@ -338,6 +346,48 @@ void viommu_nested_release_device(struct viommu_endpoint *vdev)
 
 /* Invalidation */
 
+/*
+ * Send a request from buffers of the caller, @top_sg device-readable and
+ * @bottom_sg device-writable, and wait until the device has used it. The
+ * buffers are not copied, and no memory is allocated. request_lock is held
+ * from the add to the completion, so after the requests that MAP/UNMAP
+ * domains queued without waiting have been completed, this request is the
+ * only one in the queue. Return the number of bytes the device wrote, or an
+ * error if it could not be sent or completed.
+ */
+static int viommu_send_sg_locked(struct viommu_dev *viommu,
+				 struct scatterlist *top_sg,
+				 struct scatterlist *bottom_sg)
+{
+	struct virtqueue *vq = viommu->vqs[VIOMMU_REQUEST_VQ];
+	struct scatterlist *sg[2] = { top_sg, bottom_sg };
+	unsigned int used = 0;
+	void *done;
+	int ret;
+
+	lockdep_assert_held(&viommu->request_lock);
+
+	if (unlikely(!list_empty(&viommu->requests)))
+		__viommu_sync_req(viommu);
+
+	ret = virtqueue_add_sgs(vq, sg, 1, 1, top_sg, GFP_ATOMIC);
+	if (ret)
+		return ret;
+	virtqueue_kick(vq);
+
+	for (;;) {
+		done = virtqueue_get_buf(vq, &used);
+		if (done)
+			break;
+		if (unlikely(virtqueue_is_broken(vq)))
+			return -EIO;
+		cpu_relax();
+	}
+	if (WARN_ON_ONCE(done != top_sg))
+		return -EIO;
+	return used;
+}
+
 static struct virtio_iommu_inv_entry *
 viommu_table_last_inv(struct viommu_table *table)
 {
@@ -345,19 +395,20 @@ viommu_table_last_inv(struct viommu_table *table)
 }
 
 /*
- * Send the queued entries as one INVALIDATE request and wait for it. The lock
- * stays held until the device has completed it, so that a concurrent sync
- * that finds nothing queued only returns once the entries it queued before
- * are invalidated.
+ * Send the queued entries as one INVALIDATE request and wait for it. The
+ * device's request_lock stays held until the device has completed it, so
+ * that a concurrent sync whose entries were sent by this one only returns
+ * once they are invalidated.
  */
 static int viommu_table_flush_locked(struct viommu_table *table)
 {
 	struct viommu_domain *vdomain = table->vdomain;
+	struct viommu_dev *viommu = vdomain->viommu;
 	struct virtio_iommu_req_invalidate *inv = table->inv;
 	unsigned int nr = table->nr_inv;
 	int ret;
 
-	lockdep_assert_held(&table->inv_lock);
+	lockdep_assert_held(&viommu->request_lock);
 
 	if (!nr)
 		return 0;
@@ -370,11 +421,19 @@ static int viommu_table_flush_locked(struct viommu_table *table)
 	inv->head.type = VIRTIO_IOMMU_T_INVALIDATE;
 	inv->domain = cpu_to_le32(vdomain->id);
 	inv->nr_entries = cpu_to_le16(nr);
+	table->inv_sg.length = struct_size(inv, entries, nr);
 
-	ret = viommu_send_req_sync(vdomain->viommu, inv,
-				   VIOMMU_INV_REQ_SIZE(nr));
+	viommu_stat_add(viommu, VIOMMU_STAT_INVALIDATE, 1);
+	viommu_stat_add(viommu, VIOMMU_STAT_INV_ENTRIES, nr);
+	ret = viommu_send_sg_locked(viommu, &table->inv_sg, &table->inv_tail_sg);
+	/* Used without a status written: failed, as for other requests */
+	if (ret > 0)
+		ret = viommu_get_req_errno(table->inv_tail,
+					   sizeof(*table->inv_tail));
+	else if (!ret)
+		ret = -EIO;
 	if (ret)
-		dev_err_ratelimited(vdomain->viommu->dev,
+		dev_err_ratelimited(viommu->dev,
 				    "INVALIDATE of domain %u (%u entries) failed: %d\n",
 				    vdomain->id, nr, ret);
 	return ret;
@@ -385,7 +444,7 @@ static void viommu_table_queue_inv(struct viommu_table *table, u8 scope,
 {
 	struct virtio_iommu_inv_entry *e = viommu_table_last_inv(table);
 
-	lockdep_assert_held(&table->inv_lock);
+	lockdep_assert_held(&table->vdomain->viommu->request_lock);
 
 	/* Extend the previous range when this one follows it */
 	if (e && scope == VIRTIO_IOMMU_INV_S_VA && e->scope == scope &&
@@ -413,13 +472,14 @@ static void viommu_table_queue_inv(struct viommu_table *table, u8 scope,
 /* Invalidate every TLB entry of the table's ASID, replacing queued entries */
 static void viommu_table_inv_asid(struct viommu_table *table)
 {
+	struct viommu_dev *viommu = table->vdomain->viommu;
 	unsigned long flags;
 
-	spin_lock_irqsave(&table->inv_lock, flags);
+	spin_lock_irqsave(&viommu->request_lock, flags);
 	table->nr_inv = 0;
 	viommu_table_queue_inv(table, VIRTIO_IOMMU_INV_S_ASID, 0, 0, 0, 0);
 	viommu_table_flush_locked(table);
-	spin_unlock_irqrestore(&table->inv_lock, flags);
+	spin_unlock_irqrestore(&viommu->request_lock, flags);
 }
 
 /* Level of a leaf entry of @size, as SMMUv3 TTL encodes it */
@@ -428,10 +488,26 @@ static u8 viommu_table_ttl(struct viommu_table *table, size_t size)
 	unsigned int bits = table->tg - 3;
 	unsigned int shift = ilog2(size);
 
+	if (size == BIT(table->tg))
+		return 3;
 	if (!is_power_of_2(size) || shift < table->tg ||
 	    (shift - table->tg) % bits)
 		return 0;
 	return 3 - (shift - table->tg) / bits;
+}
+
+/* Queue the leaf pages gathered in @gather, if any */
+static void viommu_table_queue_gather(struct viommu_table *table,
+				      struct iommu_iotlb_gather *gather)
+{
+	lockdep_assert_held(&table->vdomain->viommu->request_lock);
+
+	if (!gather->pgsize)
+		return;
+	viommu_table_queue_inv(table, VIRTIO_IOMMU_INV_S_VA,
+			       VIRTIO_IOMMU_INV_F_LEAF,
+			       viommu_table_ttl(table, gather->pgsize),
+			       gather->start, gather->end - gather->start + 1);
 }
 
 static void viommu_tlb_flush_all(void *cookie)
@@ -447,26 +523,40 @@ static void viommu_tlb_flush_walk(unsigned long iova, size_t size,
 				  size_t granule, void *cookie)
 {
 	struct viommu_table *table = cookie;
+	struct viommu_dev *viommu = table->vdomain->viommu;
 	unsigned long flags;
 
-	spin_lock_irqsave(&table->inv_lock, flags);
+	spin_lock_irqsave(&viommu->request_lock, flags);
 	viommu_table_queue_inv(table, VIRTIO_IOMMU_INV_S_VA, 0, 0, iova, size);
 	viommu_table_flush_locked(table);
-	spin_unlock_irqrestore(&table->inv_lock, flags);
+	spin_unlock_irqrestore(&viommu->request_lock, flags);
 }
 
+/*
+ * A leaf entry was removed. Unmapped pages are gathered in @gather, without a
+ * lock, while they form one range of pages of one size, as the pages of a DMA
+ * unmap do; iotlb_sync sends the range. A page that doesn't fit moves the
+ * range to the table's queue, so that iotlb_sync still sends a single request.
+ */
 static void viommu_tlb_add_page(struct iommu_iotlb_gather *gather,
 				unsigned long iova, size_t granule,
 				void *cookie)
 {
 	struct viommu_table *table = cookie;
+	struct viommu_dev *viommu = table->vdomain->viommu;
 	unsigned long flags;
 
-	spin_lock_irqsave(&table->inv_lock, flags);
-	viommu_table_queue_inv(table, VIRTIO_IOMMU_INV_S_VA,
-			       VIRTIO_IOMMU_INV_F_LEAF,
-			       viommu_table_ttl(table, granule), iova, granule);
-	spin_unlock_irqrestore(&table->inv_lock, flags);
+	if (gather->pgsize &&
+	    (gather->pgsize != granule ||
+	     iommu_iotlb_gather_is_disjoint(gather, iova, granule))) {
+		spin_lock_irqsave(&viommu->request_lock, flags);
+		viommu_table_queue_gather(table, gather);
+		spin_unlock_irqrestore(&viommu->request_lock, flags);
+		gather->start = ULONG_MAX;
+		gather->end = 0;
+	}
+	gather->pgsize = granule;
+	iommu_iotlb_gather_add_range(gather, iova, granule);
 }
 
 static const struct iommu_flush_ops viommu_flush_ops = {
@@ -535,7 +625,6 @@ static struct viommu_table *viommu_table_alloc(struct viommu_domain *vdomain)
 		return ERR_PTR(-ENOMEM);
 	table->vdomain = vdomain;
 	mutex_init(&table->msi_lock);
-	spin_lock_init(&table->inv_lock);
 
 	table->inv = kzalloc(VIOMMU_INV_REQ_SIZE(VIRTIO_IOMMU_INV_MAX_ENTRIES),
 			     GFP_KERNEL);
@@ -543,6 +632,14 @@ static struct viommu_table *viommu_table_alloc(struct viommu_domain *vdomain)
 	table->cd = kzalloc_obj(*table->cd);
 	if (!table->inv || !table->cd)
 		goto err_free;
+
+	/* The tail is a descriptor of its own: it can stay in one place */
+	table->inv_tail = (void *)table->inv +
+		VIOMMU_INV_REQ_SIZE(VIRTIO_IOMMU_INV_MAX_ENTRIES) -
+		sizeof(*table->inv_tail);
+	sg_init_one(&table->inv_sg, table->inv, 0);
+	sg_init_one(&table->inv_tail_sg, table->inv_tail,
+		    sizeof(*table->inv_tail));
 
 	ret = ida_alloc_range(&viommu->asids, 1, BIT(tcfg->asid_bits) - 1,
 			      GFP_KERNEL);
@@ -767,15 +864,25 @@ static phys_addr_t viommu_table_iova_to_phys(struct iommu_domain *domain,
 	return ops->iova_to_phys(ops, iova);
 }
 
+/*
+ * One INVALIDATE request for the gathered pages and the entries queued with
+ * them. Without gathered pages, the unmap only removed tables, whose
+ * invalidation tlb_flush_walk completed already.
+ */
 static void viommu_table_iotlb_sync(struct iommu_domain *domain,
 				    struct iommu_iotlb_gather *gather)
 {
-	struct viommu_table *table = to_viommu_domain(domain)->table;
+	struct viommu_domain *vdomain = to_viommu_domain(domain);
+	struct viommu_table *table = vdomain->table;
 	unsigned long flags;
 
-	spin_lock_irqsave(&table->inv_lock, flags);
+	if (!gather->pgsize)
+		return;
+
+	spin_lock_irqsave(&vdomain->viommu->request_lock, flags);
+	viommu_table_queue_gather(table, gather);
 	viommu_table_flush_locked(table);
-	spin_unlock_irqrestore(&table->inv_lock, flags);
+	spin_unlock_irqrestore(&vdomain->viommu->request_lock, flags);
 }
 
 /* Strict mode's full flushes and the flush queue's (lazy mode) */
@@ -1085,6 +1192,14 @@ int viommu_nested_validate(struct virtio_device *vdev)
 	if (!viommu_nested_enabled ||
 	    !virtio_has_feature(vdev, VIRTIO_IOMMU_F_PROBE))
 		__virtio_clear_bit(vdev, VIRTIO_IOMMU_F_NESTED);
+
+	/*
+	 * With table domains, most requests are INVALIDATEs sent one at a
+	 * time: two descriptors, for which an indirect table is only an
+	 * allocation in virtqueue_add_sgs().
+	 */
+	if (virtio_has_feature(vdev, VIRTIO_IOMMU_F_NESTED))
+		__virtio_clear_bit(vdev, VIRTIO_RING_F_INDIRECT_DESC);
 	return 0;
 }
 

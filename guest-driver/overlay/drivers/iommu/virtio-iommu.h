@@ -46,7 +46,7 @@ struct viommu_dev {
 	struct ida			domain_ids;
 
 	struct virtqueue		*vqs[VIOMMU_NR_VQS];
-	spinlock_t			request_lock; /* requests, request vq */
+	spinlock_t			request_lock; /* requests, vq, table inv */
 	struct list_head		requests;
 	void				*evts;
 
@@ -140,6 +140,8 @@ to_viommu_domain(struct iommu_domain *domain)
 }
 
 int viommu_send_req_sync(struct viommu_dev *viommu, void *buf, size_t len);
+int __viommu_sync_req(struct viommu_dev *viommu);
+int viommu_get_req_errno(void *buf, size_t len);
 size_t viommu_del_mappings(struct viommu_domain *vdomain, u64 iova, u64 end);
 
 #if IS_ENABLED(CONFIG_VIRTIO_IOMMU_NESTED)
