@@ -147,7 +147,9 @@ check_qemu() {
 check_linux() {
 	local p rc=0
 	for p in "$EXPORT"/linux/*.patch; do
-		(cd "$WORK/linux" && ./scripts/checkpatch.pl --strict -q "$p") || rc=1
+		# Debian's python3 (python3-ply, for spdxcheck.py), not one
+		# that a version manager may have put first in PATH
+		(cd "$WORK/linux" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q "$p") || rc=1
 	done
 	return $rc
 }
