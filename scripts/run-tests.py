@@ -75,7 +75,10 @@ def suites():
               boot("blk-read", "virtio", "blk-read-virtio-stock", "--iommu-prop", "nested=off",
                    "--expect-trace", "virtio_iommu_attach>=1",
                    "--expect-trace", "virtio_iommu_map>=1",
-                   "--expect-trace", "virtio_iommu_nested_attach_table==0"), None))
+                   "--expect-trace", "virtio_iommu_nested_attach_table==0",
+                   "--expect-trace", "virtio_iommu_unknown_request==0",
+                   "--expect-trace", "virtio_iommu_set_config==0",
+                   "--expect-trace", "virtio_iommu_report_fault==0"), None))
     # The interop matrix: {driver, driver with nested forced off} x
     # {device, device with nested off}; only ours + ours may nest, and there
     # ATTACH_TABLE replaces every MAP request.
@@ -84,24 +87,52 @@ def suites():
                    "--append", "pv.expect_mode=nested",
                    "--expect-trace", "virtio_iommu_nested_attach_table>=1",
                    "--expect-trace", "virtio_iommu_nested_translate>=1",
-                   "--expect-trace", "virtio_iommu_map==0"), None))
+                   "--expect-trace", "virtio_iommu_map==0",
+                   "--expect-trace", "virtio_iommu_unmap==0",
+                   "--expect-trace", "virtio_iommu_attach==0",
+                   "--expect-trace", "virtio_iommu_nested_probe>=2",
+                   "--expect-trace", "virtio_iommu_nested_attach_table_reject==0",
+                   "--expect-trace", "virtio_iommu_nested_invalidate_reject==0",
+                   "--expect-trace", "virtio_iommu_nested_fault==0",
+                   "--expect-trace", "virtio_iommu_unknown_request==0",
+                   "--expect-trace", "virtio_iommu_set_config==0"), None))
     s.append(("nested-drv-stock-dev", "guest",
               boot("nested-mode", "virtio", "nested-drv-stock-dev", "--iommu-prop", "nested=off",
                    "--append", "pv.expect_mode=map-unmap",
-                   "--expect-trace", "virtio_iommu_map>=1"), None))
+                   "--expect-trace", "virtio_iommu_map>=1",
+                   "--expect-trace", "virtio_iommu_unmap>=1",
+                   "--expect-trace", "virtio_iommu_unknown_request==0",
+                   "--expect-trace", "virtio_iommu_set_config==0",
+                   "--expect-trace", "virtio_iommu_report_fault==0"), None))
     s.append(("mapunmap-drv-nested-dev", "guest",
               boot("nested-mode", "virtio", "mapunmap-drv-nested-dev",
                    "--append", "virtio_iommu.nested=0", "--append", "pv.expect_mode=map-unmap",
                    "--expect-trace", "virtio_iommu_map>=1",
-                   "--expect-trace", "virtio_iommu_nested_attach_table==0"), None))
+                   "--expect-trace", "virtio_iommu_unmap>=1",
+                   "--expect-trace", "virtio_iommu_nested_attach_table==0",
+                   "--expect-trace", "virtio_iommu_unknown_request==0",
+                   "--expect-trace", "virtio_iommu_set_config==0",
+                   "--expect-trace", "virtio_iommu_report_fault==0"), None))
     s.append(("mapunmap-drv-stock-dev", "guest",
               boot("nested-mode", "virtio", "mapunmap-drv-stock-dev", "--iommu-prop", "nested=off",
                    "--append", "virtio_iommu.nested=0", "--append", "pv.expect_mode=map-unmap",
-                   "--expect-trace", "virtio_iommu_map>=1"), None))
+                   "--expect-trace", "virtio_iommu_map>=1",
+                   "--expect-trace", "virtio_iommu_unmap>=1",
+                   "--expect-trace", "virtio_iommu_unknown_request==0",
+                   "--expect-trace", "virtio_iommu_set_config==0",
+                   "--expect-trace", "virtio_iommu_report_fault==0"), None))
     s.append(("nested-lazy", "guest",
               boot("nested-mode", "virtio", "nested-lazy", "--append", "iommu.strict=0",
                    "--append", "pv.expect_mode=nested",
-                   "--expect-trace", "virtio_iommu_map==0"), None))
+                   "--expect-trace", "virtio_iommu_map==0",
+                   "--expect-trace", "virtio_iommu_unmap==0",
+                   "--expect-trace", "virtio_iommu_attach==0",
+                   "--expect-trace", "virtio_iommu_nested_probe>=2",
+                   "--expect-trace", "virtio_iommu_nested_attach_table_reject==0",
+                   "--expect-trace", "virtio_iommu_nested_invalidate_reject==0",
+                   "--expect-trace", "virtio_iommu_nested_fault==0",
+                   "--expect-trace", "virtio_iommu_unknown_request==0",
+                   "--expect-trace", "virtio_iommu_set_config==0"), None))
     # The edu device's DMA engine through the DMA API (tests/guest/edu_dma.c):
     # data, faults after unmap, read-only faults, lazy mode, many cycles.
     edu = [os.path.join(TOP, "scripts/boot.py"), "--scenario", "edu-dma", "--iommu", "virtio",
@@ -111,17 +142,36 @@ def suites():
                      "--append", "pv.expect_type=DMA",
                      "--expect-trace", "virtio_iommu_nested_attach_table>=1",
                      "--expect-trace", "virtio_iommu_nested_fault>=1",
-                     "--expect-trace", "virtio_iommu_map==0"], None))
+                     "--expect-trace", "virtio_iommu_nested_invalidate>=1",
+                     "--expect-trace", "virtio_iommu_map==0",
+                     "--expect-trace", "virtio_iommu_unmap==0",
+                     "--expect-trace", "virtio_iommu_attach==0",
+                     "--expect-trace", "virtio_iommu_nested_probe>=2",
+                     "--expect-trace", "virtio_iommu_nested_attach_table_reject==0",
+                     "--expect-trace", "virtio_iommu_nested_invalidate_reject==0",
+                     "--expect-trace", "virtio_iommu_unknown_request==0",
+                     "--expect-trace", "virtio_iommu_set_config==0"], None))
     s.append(("edu-dma-lazy", "guest",
               edu + ["--name", "edu-dma-lazy", "--append", "iommu.strict=0",
                      "--append", "pv.expect_mode=nested", "--append", "pv.expect_type=DMA-FQ",
                      "--expect-trace", "virtio_iommu_nested_attach_table>=1",
-                     "--expect-trace", "virtio_iommu_map==0"], None))
+                     "--expect-trace", "virtio_iommu_nested_invalidate>=1",
+                     "--expect-trace", "virtio_iommu_map==0",
+                     "--expect-trace", "virtio_iommu_unmap==0",
+                     "--expect-trace", "virtio_iommu_attach==0",
+                     "--expect-trace", "virtio_iommu_nested_probe>=2",
+                     "--expect-trace", "virtio_iommu_nested_attach_table_reject==0",
+                     "--expect-trace", "virtio_iommu_nested_invalidate_reject==0",
+                     "--expect-trace", "virtio_iommu_unknown_request==0",
+                     "--expect-trace", "virtio_iommu_set_config==0"], None))
     s.append(("edu-dma-mapunmap", "guest",
               edu + ["--name", "edu-dma-mapunmap", "--append", "virtio_iommu.nested=0",
                      "--append", "pv.expect_mode=map-unmap", "--append", "pv.expect_type=DMA",
                      "--expect-trace", "virtio_iommu_map>=1",
-                     "--expect-trace", "virtio_iommu_nested_attach_table==0"], None))
+                     "--expect-trace", "virtio_iommu_unmap>=1",
+                     "--expect-trace", "virtio_iommu_nested_attach_table==0",
+                     "--expect-trace", "virtio_iommu_unknown_request==0",
+                     "--expect-trace", "virtio_iommu_set_config==0"], None))
     # host-backend's iommufd code against the kernel's iommufd mock
     # (CONFIG_IOMMUFD_TEST), in the guest.
     s.append(("iommufd-mock", "guest",

@@ -83,4 +83,12 @@ elif [ -n "$faults" ]; then
 	dmesg | grep -q 'fault from EP'
 	ok $? "the kernel log reports the faults"
 fi
+# NEST-DRV-04: a nested endpoint's domains are table domains, never a MAP or
+# UNMAP request for them (the driver's count, since boot)
+if [ "${PV_EXPECT_MODE:-}" = nested ] && [ -r "$DBG/counters" ]; then
+	maps=$(sed -n 's/^map //p' "$DBG/counters")
+	unmaps=$(sed -n 's/^unmap //p' "$DBG/counters")
+	[ "$maps" = 0 ] && [ "$unmaps" = 0 ]
+	ok $? "nested mode: no MAP or UNMAP request since boot (map $maps, unmap $unmaps)"
+fi
 done_testing
