@@ -51,24 +51,9 @@ boot_faults=$(sed -n 's/^faults //p' "$DBG/counters" 2>/dev/null)
 EDU_DMA_CYCLES=${PV_CYCLES:-48} EDU_DMA_FQ_WAIT_MS=${PV_FQ_WAIT_MS:-2500} \
 	edu_dma >"$OUT" 2>&1
 rc=$?
-plan=
-results=0
-while IFS= read -r line; do
-	case $line in
-	"ok "* | "not ok "*)
-		status=0
-		case $line in "not ok "*) status=1 ;; esac
-		ok $status "edu_dma: $(echo "$line" | sed -E 's/^(not )?ok [0-9]+ (- )?//')"
-		results=$((results + 1))
-		;;
-	1..*) plan=${line#1..} ;;
-	"TAP version"*) ;;
-	"#"*) echo "$line" ;;
-	*) echo "# $line" ;;
-	esac
-done <"$OUT"
-[ -n "$plan" ] && [ "$plan" -gt 0 ] && [ "$results" -eq "$plan" ]
-ok $? "edu_dma printed a plan (${plan:-none}) and as many results ($results)"
+fold_tap "edu_dma: " "$OUT"
+fold_complete
+ok $? "edu_dma printed a plan (${FOLD_PLAN:-none}) and as many results ($FOLD_RESULTS)"
 [ "$rc" -eq 0 ]
 ok $? "edu_dma exited with status 0 ($rc)"
 

@@ -131,21 +131,9 @@ ok $? "L2's QEMU exited normally (status ${rc:-unknown}; 124 = timeout)"
 
 # L2's results, from between its markers
 sed -n '/^PV-BEGIN fullstack-l2/,/^PV-END/p' "$L2OUT" | tr -d '\r' >/tmp/l2.tap
-plan=
-results=0
-while IFS= read -r line; do
-	case $line in
-	"ok "* | "not ok "*)
-		st=0
-		case $line in "not ok "*) st=1 ;; esac
-		ok $st "L2: $(echo "$line" | sed -E 's/^(not )?ok [0-9]+ (- )?//')"
-		results=$((results + 1))
-		;;
-	1..*) plan=${line#1..} ;;
-	esac
-done </tmp/l2.tap
-grep -q '^PV-END fullstack-l2 rc=0' /tmp/l2.tap && [ -n "$plan" ] && [ "$results" -eq "$plan" ]
-ok $? "L2 finished its scenario: plan ${plan:-none}, $results results, $(grep '^PV-END' /tmp/l2.tap)"
+fold_tap "L2: " /tmp/l2.tap --quiet
+grep -q '^PV-END fullstack-l2 rc=0' /tmp/l2.tap && fold_complete
+ok $? "L2 finished its scenario: plan ${FOLD_PLAN:-none}, $FOLD_RESULTS results, $(grep '^PV-END' /tmp/l2.tap)"
 
 # 4. Which way the DMA went, from L1's QEMU
 maps=$(count virtio_iommu_map)

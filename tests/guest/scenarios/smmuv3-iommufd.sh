@@ -24,26 +24,11 @@ PV_EXPECT_FWB=${PV_EXPECT_FWB:-1} timeout "${PV_TIMEOUT:-240}" \
 	smmuv3_iommufd >"$OUT" 2>&1
 rc=$?
 echo "$loglevel" >/proc/sys/kernel/printk
-plan=
-results=0
-while IFS= read -r line; do
-	case $line in
-	"ok "* | "not ok "*)
-		status=0
-		case $line in "not ok "*) status=1 ;; esac
-		ok $status "$(echo "$line" | sed -E 's/^(not )?ok [0-9]+ (- )?//')"
-		results=$((results + 1))
-		;;
-	1..*) plan=${line#1..} ;;
-	"TAP version"*) ;;
-	"#"*) echo "$line" ;;
-	*) echo "# $line" ;;
-	esac
-done <"$OUT"
+fold_tap "" "$OUT"
 why="exit status $rc"
 [ "$rc" -ne 124 ] || why="timed out after ${PV_TIMEOUT:-240}s"
-[ -n "$plan" ] && [ "$plan" -gt 0 ] && [ "$results" -eq "$plan" ] && [ "$rc" -eq 0 ]
-ok $? "smmuv3_iommufd complete (plan ${plan:-none}, $results results, $why)"
+fold_complete && [ "$rc" -eq 0 ]
+ok $? "smmuv3_iommufd complete (plan ${FOLD_PLAN:-none}, $FOLD_RESULTS results, $why)"
 
 # The kernel's log of the run: SMMU events it kept are expected (stage-2
 # faults of the bad-CD test), a warning or an oops is not.

@@ -58,32 +58,47 @@ iommu_mode() {
 	fi
 }
 
+# fold_tap PREFIX FILE [--quiet]: fold the TAP results of FILE into this
+# scenario's, named "PREFIX<description>"; its diagnostics are passed on
+# (not with --quiet) and other lines become diagnostics. Sets FOLD_PLAN and
+# FOLD_RESULTS; fold_complete says whether the plan was there and complete.
+fold_tap() {
+	_prefix=$1
+	FOLD_PLAN=
+	FOLD_RESULTS=0
+	while IFS= read -r _line; do
+		case $_line in
+		"ok "* | "not ok "*)
+			_st=0
+			case $_line in "not ok "*) _st=1 ;; esac
+			ok $_st "$_prefix$(echo "$_line" | sed -E 's/^(not )?ok [0-9]+ (- )?//')"
+			FOLD_RESULTS=$((FOLD_RESULTS + 1))
+			;;
+		1..*) FOLD_PLAN=${_line#1..} ;;
+		"TAP version"*) ;;
+		*)
+			[ "${3:-}" = --quiet ] && continue
+			case $_line in "#"*) echo "$_line" ;; *) echo "# $_line" ;; esac
+			;;
+		esac
+	done <"$2"
+}
+
+fold_complete() {
+	[ -n "$FOLD_PLAN" ] && [ "$FOLD_PLAN" -gt 0 ] && [ "$FOLD_RESULTS" -eq "$FOLD_PLAN" ]
+}
+
 # sub_tap NAME CMD...: run CMD (a scenario or program printing TAP) and
-# fold its results into this scenario's, named "NAME: ..."; its diagnostics
-# are passed on. One more result says whether CMD printed a complete plan
-# and exited with status 0, so a crash or an early exit fails too.
+# fold its results into this scenario's, named "NAME: ...". One more result
+# says whether CMD printed a complete plan and exited with status 0, so a
+# crash or an early exit fails too.
 sub_tap() {
 	_name=$1
 	shift
 	_out=/tmp/sub_tap.$$.$_name
 	"$@" >"$_out" 2>&1
 	_rc=$?
-	_plan=
-	_results=0
-	while IFS= read -r _line; do
-		case $_line in
-		"ok "* | "not ok "*)
-			_st=0
-			case $_line in "not ok "*) _st=1 ;; esac
-			ok $_st "$_name: $(echo "$_line" | sed -E 's/^(not )?ok [0-9]+ (- )?//')"
-			_results=$((_results + 1))
-			;;
-		1..*) _plan=${_line#1..} ;;
-		"TAP version"*) ;;
-		"#"*) echo "$_line" ;;
-		*) echo "# $_line" ;;
-		esac
-	done <"$_out"
-	[ -n "$_plan" ] && [ "$_plan" -gt 0 ] && [ "$_results" -eq "$_plan" ] && [ "$_rc" -eq 0 ]
-	ok $? "$_name: complete (plan ${_plan:-none}, $_results results, exit status $_rc)"
+	fold_tap "$_name: " "$_out"
+	fold_complete && [ "$_rc" -eq 0 ]
+	ok $? "$_name: complete (plan ${FOLD_PLAN:-none}, $FOLD_RESULTS results, exit status $_rc)"
 }

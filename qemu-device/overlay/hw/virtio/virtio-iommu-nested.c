@@ -305,23 +305,35 @@ static bool nested_host_ep_nested(VirtIOIOMMU *s, uint32_t ep_id)
     return hd && hd->nested;
 }
 
-/* The iommufd host IOMMU device of @sdev if its host IOMMU is an SMMUv3 */
-static HostIOMMUDeviceIOMMUFD *nested_host_idev(VirtIOIOMMU *s,
-                                                IOMMUDevice *sdev)
+/* The iommufd host IOMMU device of @sdev, whatever its host IOMMU */
+static HostIOMMUDeviceIOMMUFD *nested_map_idev(VirtIOIOMMU *s,
+                                               IOMMUDevice *sdev)
 {
 #ifdef CONFIG_LINUX
     HostIOMMUDevice *hiod;
 
     hiod = virtio_iommu_get_host_iommu_device(s, sdev->bus, sdev->devfn);
     if (!hiod ||
-        !object_dynamic_cast(OBJECT(hiod), TYPE_HOST_IOMMU_DEVICE_IOMMUFD) ||
-        hiod->caps.type != IOMMU_HW_INFO_TYPE_ARM_SMMUV3) {
+        !object_dynamic_cast(OBJECT(hiod), TYPE_HOST_IOMMU_DEVICE_IOMMUFD)) {
         return NULL;
     }
     return HOST_IOMMU_DEVICE_IOMMUFD(hiod);
 #else
     return NULL;
 #endif
+}
+
+/* The iommufd host IOMMU device of @sdev if its host IOMMU is an SMMUv3 */
+static HostIOMMUDeviceIOMMUFD *nested_host_idev(VirtIOIOMMU *s,
+                                                IOMMUDevice *sdev)
+{
+    HostIOMMUDeviceIOMMUFD *idev = nested_map_idev(s, sdev);
+
+    if (!idev ||
+        HOST_IOMMU_DEVICE(idev)->caps.type != IOMMU_HW_INFO_TYPE_ARM_SMMUV3) {
+        return NULL;
+    }
+    return idev;
 }
 
 /* PROBE: what the host SMMUv3 supports, with the guest's OAS */
@@ -769,24 +781,6 @@ static void nested_host_free_all(VirtIOIOMMU *s)
  * Any host IOMMU type will do: nothing here is SMMUv3-specific. If libpvb
  * cannot take the endpoint, it stays on QEMU's vfio path.
  */
-/* The iommufd host IOMMU device of @sdev, whatever its host IOMMU */
-static HostIOMMUDeviceIOMMUFD *nested_map_idev(VirtIOIOMMU *s,
-                                               IOMMUDevice *sdev)
-{
-#ifdef CONFIG_LINUX
-    HostIOMMUDevice *hiod;
-
-    hiod = virtio_iommu_get_host_iommu_device(s, sdev->bus, sdev->devfn);
-    if (!hiod ||
-        !object_dynamic_cast(OBJECT(hiod), TYPE_HOST_IOMMU_DEVICE_IOMMUFD)) {
-        return NULL;
-    }
-    return HOST_IOMMU_DEVICE_IOMMUFD(hiod);
-#else
-    return NULL;
-#endif
-}
-
 static uint32_t nested_map_prot(uint32_t flags)
 {
     return (flags & VIRTIO_IOMMU_MAP_F_READ ? PVB_MAP_READ : 0) |
