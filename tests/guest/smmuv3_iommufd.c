@@ -32,7 +32,7 @@
  */
 // guest-sources: host-backend/src/*.c
 // guest-cflags: -I@TOP@/host-backend/include
-// guest-deps: host-backend/include/pvb/*.h host-backend/src/*.h
+// guest-deps: host-backend/include/pvb/*.h host-backend/src/*.h tests/guest/iommufd_rec.h
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <endian.h>
@@ -53,6 +53,8 @@
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
+
+#include "iommufd_rec.h"
 
 #include "pvb/iommufd.h"
 #include "pvb/smmu.h"
@@ -132,77 +134,6 @@
 #define T_TIMEOUT 180 /* seconds per test, TCG on a loaded host */
 
 static bool expect_fwb = true;
-
-/*
- * The recording ioctl layer: the IDs of the objects the backend allocated
- * and has not destroyed, and the calls it made.
- */
-struct rec {
-	uint32_t live[64];
-	unsigned int nr_live;
-	unsigned int stray_destroys;
-	unsigned int nr_req[256];
-};
-
-static void rec_add(struct rec *r, uint32_t id)
-{
-	if (r->nr_live < 64)
-		r->live[r->nr_live++] = id;
-}
-
-static void rec_del(struct rec *r, uint32_t id)
-{
-	unsigned int i;
-
-	for (i = 0; i < r->nr_live; i++) {
-		if (r->live[i] == id) {
-			r->live[i] = r->live[--r->nr_live];
-			return;
-		}
-	}
-	r->stray_destroys++;
-}
-
-static void rec_result(struct rec *r, unsigned long request, void *arg)
-{
-	switch (request) {
-	case IOMMU_IOAS_ALLOC:
-		rec_add(r, ((struct iommu_ioas_alloc *)arg)->out_ioas_id);
-		break;
-	case IOMMU_HWPT_ALLOC:
-		rec_add(r, ((struct iommu_hwpt_alloc *)arg)->out_hwpt_id);
-		break;
-	case IOMMU_VIOMMU_ALLOC:
-		rec_add(r, ((struct iommu_viommu_alloc *)arg)->out_viommu_id);
-		break;
-	case IOMMU_VDEVICE_ALLOC:
-		rec_add(r, ((struct iommu_vdevice_alloc *)arg)->out_vdevice_id);
-		break;
-	case IOMMU_VEVENTQ_ALLOC:
-		rec_add(r, ((struct iommu_veventq_alloc *)arg)->out_veventq_id);
-		break;
-	case IOMMU_DESTROY:
-		rec_del(r, ((struct iommu_destroy *)arg)->id);
-		break;
-	}
-}
-
-static int rec_ioctl(void *opaque, int fd, unsigned long request, void *arg)
-{
-	struct rec *r = opaque;
-	int ret = ioctl(fd, request, arg) ? -errno : 0;
-
-	if (_IOC_TYPE(request) == IOMMUFD_TYPE)
-		r->nr_req[_IOC_NR(request) & 0xff]++;
-	if (!ret)
-		rec_result(r, request, arg);
-	return ret;
-}
-
-static unsigned int rec_count(const struct rec *r, unsigned long request)
-{
-	return r->nr_req[_IOC_NR(request) & 0xff];
-}
 
 /*
  * The type under test: pvb_iommufd_type_arm_smmuv3 unchanged, except that
