@@ -169,6 +169,11 @@ def suites():
     # once with a message naming the missing capability.
     s.append(("fullstack", "guest", [os.path.join(TOP, "scripts/fullstack.sh")],
               {"FULLSTACK_NOBUILD": "1"}))
+    # The same with L2's driver in MAP/UNMAP mode: VFIO endpoints mapped
+    # through libpvb's pin cache (qemu-device patch 0006), about 6 min.
+    s.append(("fullstack-mapunmap", "guest",
+              [os.path.join(TOP, "scripts/fullstack.sh"), "--mapunmap"],
+              {"FULLSTACK_NOBUILD": "1"}))
     s.append(("fullstack-nofwb", "guest",
               [os.path.join(TOP, "scripts/fullstack.sh"), "--nofwb"],
               {"FULLSTACK_NOBUILD": "1"}))

@@ -180,5 +180,11 @@ else
 	ok $? "both endpoints mapped through libpvb's pin cache ($mattach attachments, $mfail failed)"
 	[ "${notify:-1}" -eq 0 ]
 	ok $? "QEMU's vfio IOMMU notifier mapped nothing ($notify notifications)"
+	# Pins kept after UNMAP served later MAPs (figures at domain release)
+	pins=$(grep 'virtio_iommu_nested_host_pin_stats' "$TRACE" | tail -n 1)
+	diag "pin cache: ${pins#*freed; }"
+	hits=$(echo "$pins" | sed -n 's/.* hits=\([0-9]*\) .*/\1/p')
+	[ "${hits:-0}" -gt 0 ]
+	ok $? "libpvb's pin cache served MAPs from pins kept after UNMAP (${hits:-no} hits)"
 fi
 done_testing

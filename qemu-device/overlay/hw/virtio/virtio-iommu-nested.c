@@ -821,6 +821,22 @@ static int nested_map_replay_cb(uint64_t low, uint64_t high, uint64_t phys,
     return nested_map_one(opaque, low, high, phys, flags);
 }
 
+/* The pin cache's figures when a domain goes (make fullstack-mapunmap) */
+static void nested_map_trace_stats(NestedMapDom *md)
+{
+    struct pvb_iommufd_stats st;
+
+    if (!trace_event_get_state_backends(
+            TRACE_VIRTIO_IOMMU_NESTED_HOST_PIN_STATS)) {
+        return;
+    }
+    pvb_iommufd_get_stats(md->h->ctx, &st);
+    trace_virtio_iommu_nested_host_pin_stats(md->d->id, st.maps,
+                                             st.pin.pinned_bytes,
+                                             st.pin.cached_bytes, st.pin.hits,
+                                             st.pin.misses, st.pin.evictions);
+}
+
 static void nested_map_dom_free(NestedMapDom *md)
 {
     int ret = pvb_iommufd_domain_free(md->dom);
@@ -829,6 +845,7 @@ static void nested_map_dom_free(NestedMapDom *md)
         error_report("virtio-iommu: cannot free a VFIO MAP/UNMAP domain: %s",
                      strerror(-ret));
     }
+    nested_map_trace_stats(md);
     QLIST_REMOVE(md, next);
     g_free(md);
 }
