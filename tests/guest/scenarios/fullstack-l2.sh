@@ -47,13 +47,9 @@ sub_tap blk-read /scenarios/blk-read.sh
 sub_tap edu-dma /scenarios/edu-dma.sh
 if [ -n "${MSI_CHECK:-}" ]; then
 	# The disk's MSI-X interrupts arrived (the blk-read I/O completed on them)
-	n=0
-	for irq in $(ls "$blk/msi_irqs" 2>/dev/null); do
-		c=$(awk -v i="$irq:" '$1 == i { s = 0; for (k = 2; k <= NF && $k ~ /^[0-9]+$/; k++) s += $k; print s }' /proc/interrupts)
-		n=$((n + ${c:-0}))
-	done
-	diag "MSI-X interrupts of the disk: $n"
-	[ "$n" -gt 0 ]
+	n=$(msi_interrupts "$blk")
+	diag "MSI-X interrupts of the disk: ${n:-none}"
+	[ -n "$n" ] && [ "$n" -gt 0 ]
 	ok $? "the disk's MSI-X interrupts reached this guest ($n)"
 fi
 diag "counters: $(tr '\n' ' ' <"$DBG/counters" 2>/dev/null)"

@@ -115,4 +115,11 @@ map-unmap)
 esac
 [ "$(counter faults)" = 0 ]
 ok $? "no fault reported"
+# The disk's MSI-X writes go through the IOMMU like its DMA: in nested mode
+# the driver maps its interrupt controller's doorbell in its stage-1 table
+# (no MSI region here), so they arrive only if the device translates them
+# through stage 1 (NEST-DEV-49); in MAP/UNMAP mode through a MAP.
+msi=$(msi_interrupts "$pci")
+[ -n "$msi" ] && [ "$msi" -gt 0 ]
+ok $? "the disk's MSI-X interrupts arrived (${msi:-no MSI} on $(ls "$pci/msi_irqs" 2>/dev/null | wc -l) vectors)"
 done_testing

@@ -102,3 +102,15 @@ sub_tap() {
 	fold_complete && [ "$_rc" -eq 0 ]
 	ok $? "$_name: complete (plan ${FOLD_PLAN:-none}, $FOLD_RESULTS results, exit status $_rc)"
 }
+
+# msi_interrupts PCIDEV: interrupts delivered so far on the function's
+# MSI/MSI-X vectors (empty if it uses none)
+msi_interrupts() {
+	[ -n "$(ls "$1/msi_irqs" 2>/dev/null)" ] || return 0
+	_n=0
+	for _irq in $(ls "$1/msi_irqs"); do
+		_c=$(awk -v i="$_irq:" '$1 == i { s = 0; for (k = 2; k <= NF && $k ~ /^[0-9]+$/; k++) s += $k; print s }' /proc/interrupts)
+		_n=$((_n + ${_c:-0}))
+	done
+	echo "$_n"
+}
