@@ -126,6 +126,8 @@ struct VirtIOIOMMUNested {
     GHashTable *host_devs;
     /* libpvb MAP/UNMAP domains of VFIO endpoints (lazy pinning) */
     QLIST_HEAD(, NestedMapDom) map_doms;
+    /* VFIO devices whose host MSI window is in their reserved regions */
+    GHashTable *msi_windows;
 };
 
 struct VirtIOIOMMUNestedDomain {
@@ -412,8 +414,9 @@ static bool nested_host_section(MemoryRegionSection *section, uint64_t *gpa,
     return true;
 }
 
-static void nested_host_region_add(MemoryListener *l,
-                                   MemoryRegionSection *section)
+/* Guest RAM in (@map) or out of libpvb's stage-2 IOAS */
+static void nested_host_region(MemoryListener *l, MemoryRegionSection *section,
+                               bool map)
 {
     VirtIOIOMMUNestedHost *h = container_of(l, VirtIOIOMMUNestedHost,
                                             listener);
@@ -425,37 +428,27 @@ static void nested_host_region_add(MemoryListener *l,
         return;
     }
     qemu_rec_mutex_lock(&h->s->mutex);
-    ret = pvb_iommufd_ram_map(h->ctx, gpa, size, hva);
+    ret = map ? pvb_iommufd_ram_map(h->ctx, gpa, size, hva) :
+                pvb_iommufd_ram_unmap(h->ctx, gpa, size);
     qemu_rec_mutex_unlock(&h->s->mutex);
-    trace_virtio_iommu_nested_host_ram(true, gpa, size, ret);
+    trace_virtio_iommu_nested_host_ram(map, gpa, size, ret);
     if (ret) {
-        error_report("virtio-iommu: iommufd stage 2: cannot map guest RAM "
-                     "0x%" PRIx64 "+0x%" PRIx64 ": %s", gpa, size,
-                     strerror(-ret));
+        error_report("virtio-iommu: iommufd stage 2: cannot %s guest RAM "
+                     "0x%" PRIx64 "+0x%" PRIx64 ": %s", map ? "map" : "unmap",
+                     gpa, size, strerror(-ret));
     }
+}
+
+static void nested_host_region_add(MemoryListener *l,
+                                   MemoryRegionSection *section)
+{
+    nested_host_region(l, section, true);
 }
 
 static void nested_host_region_del(MemoryListener *l,
                                    MemoryRegionSection *section)
 {
-    VirtIOIOMMUNestedHost *h = container_of(l, VirtIOIOMMUNestedHost,
-                                            listener);
-    uint64_t gpa, size;
-    void *hva;
-    int ret;
-
-    if (!nested_host_section(section, &gpa, &size, &hva)) {
-        return;
-    }
-    qemu_rec_mutex_lock(&h->s->mutex);
-    ret = pvb_iommufd_ram_unmap(h->ctx, gpa, size);
-    qemu_rec_mutex_unlock(&h->s->mutex);
-    trace_virtio_iommu_nested_host_ram(false, gpa, size, ret);
-    if (ret) {
-        error_report("virtio-iommu: iommufd stage 2: cannot unmap guest RAM "
-                     "0x%" PRIx64 "+0x%" PRIx64 ": %s", gpa, size,
-                     strerror(-ret));
-    }
+    nested_host_region(l, section, false);
 }
 
 /* vEVENTQ: stage-1 faults of VFIO endpoints, with the virtual StreamID */
@@ -937,7 +930,14 @@ void virtio_iommu_nested_host_attach_ep(VirtIOIOMMU *s,
     if (!hd) {
         goto fallback;
     }
-    assert(!hd->mapdom && !hd->nested);
+    if (hd->mapdom || hd->nested) {
+        /*
+         * Still attached to libpvb: a failed detach from the previous
+         * domain was logged; leave the endpoint where the host has it.
+         */
+        ret = -EBUSY;
+        goto fallback;
+    }
     md = nested_map_dom_get(s, d, hd->host, &ret);
     if (!md) {
         goto fallback;
@@ -1136,6 +1136,7 @@ void virtio_iommu_nested_probe_resv(VirtIOIOMMU *s, IOMMUDevice *sdev)
     g_autofree char *path = NULL;
     g_autofree char *text = NULL;
     g_auto(GStrv) lines = NULL;
+    GList *l;
     int i;
 
     if (!virtio_vdev_has_feature(VIRTIO_DEVICE(s), VIRTIO_IOMMU_F_NESTED) ||
@@ -1145,6 +1146,18 @@ void virtio_iommu_nested_probe_resv(VirtIOIOMMU *s, IOMMUDevice *sdev)
     idev = nested_host_idev(s, sdev);
     if (!idev || !HOST_IOMMU_DEVICE(idev)->name) {
         return;
+    }
+    /*
+     * Once per VFIO device, not per PROBE (the guest decides how many):
+     * unless its regions were rebuilt since (a new device at this slot)
+     */
+    if (!g_hash_table_add(s->nst->msi_windows, idev)) {
+        for (l = sdev->resv_regions; l; l = l->next) {
+            if (((ReservedRegion *)l->data)->type ==
+                VIRTIO_IOMMU_RESV_MEM_T_MSI) {
+                return;
+            }
+        }
     }
     path = g_strdup_printf("/sys/bus/pci/devices/%s/iommu_group/"
                            "reserved_regions", HOST_IOMMU_DEVICE(idev)->name);
@@ -1815,6 +1828,7 @@ void virtio_iommu_nested_instance_init(VirtIOIOMMU *s)
     s->nst->s = s;
     QLIST_INIT(&s->nst->hosts);
     QLIST_INIT(&s->nst->map_doms);
+    s->nst->msi_windows = g_hash_table_new(NULL, NULL);
     s->nst->host_devs = g_hash_table_new_full(NULL, NULL, NULL,
                                               nested_host_dev_free);
     object_property_add(OBJECT(s), "stats", "VirtIOIOMMUStats",
@@ -1825,6 +1839,7 @@ void virtio_iommu_nested_instance_finalize(VirtIOIOMMU *s)
 {
     nested_host_free_all(s);
     g_hash_table_destroy(s->nst->host_devs);
+    g_hash_table_destroy(s->nst->msi_windows);
     g_free(s->nst);
     s->nst = NULL;
 }
