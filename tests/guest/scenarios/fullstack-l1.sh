@@ -149,8 +149,9 @@ if [ "$nested" = 1 ]; then
 	ok $? "the virtio-iommu device received no MAP request from L2 ($maps)"
 	[ "${attach:-0}" -ge 2 ] && [ "${hattach:-0}" -ge 2 ]
 	ok $? "both endpoints were attached to nested HWPTs ($attach ATTACH_TABLE, $hattach nested HWPT attachments)"
-	# Every nested HWPT carries the S1ContextPtr of an ATTACH_TABLE of its
-	# endpoint, and has an ID
+	# Every nested HWPT was requested (libpvb's vSTE) for the S1ContextPtr
+	# of an ATTACH_TABLE of its endpoint, and has an ID. That the host SMMU
+	# then walks L2's table is what L2's data and fault checks show.
 	bad=0
 	for l in $(grep 'virtio_iommu_nested_host_attach' "$TRACE" | sed -n 's/.*endpoint=\([0-9]*\) .*hwpt=\([0-9]*\) S1ContextPtr=\(0x[0-9a-f]*\).*/\1,\2,\3/p'); do
 		ep=${l%%,*}; rest=${l#*,}; hwpt=${rest%%,*}; ptr=${rest#*,}
@@ -158,7 +159,7 @@ if [ "$nested" = 1 ]; then
 		grep 'virtio_iommu_nested_attach_table' "$TRACE" | grep -q "endpoint=$ep .*$ptr" || bad=$((bad + 1))
 	done
 	[ "$bad" -eq 0 ] && [ "${hattach:-0}" -gt 0 ]
-	ok $? "each nested HWPT was allocated from L2's S1ContextPtr for that endpoint"
+	ok $? "each nested HWPT was requested for L2's S1ContextPtr of that endpoint"
 	[ "${hinv:-0}" -ge 1 ] && ! grep 'virtio_iommu_nested_host_invalidate' "$TRACE" | grep -qv 'ret=0'
 	ok $? "L2's INVALIDATE requests reached the vIOMMU, all accepted ($hinv)"
 	[ "${hev:-0}" -ge 1 ]
