@@ -29,7 +29,9 @@
  *
  * Environment: EDU_DMA_DEV (default /dev/edu_dma_test0), EDU_DMA_CYCLES
  * (map/unmap cycles of the cycles test, default 48), EDU_DMA_FQ_WAIT_MS
- * (how long lazy mode waits for the flush queue, default 2500).
+ * (how long lazy mode waits for the flush queue, default 2500),
+ * EDU_DMA_SWITCHES (domain switches of domain_switch_pending_flush,
+ * default 96).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -767,6 +769,66 @@ TEST_F_TIMEOUT(edu, own_domain_fault_handler, 300)
 	}
 	EXPECT_EQ(0, edu_free(self->fd, m.id));
 	EXPECT_EQ(0, edu_free(self->fd, d.id));
+}
+
+/*
+ * Domain switches while the flush queue holds invalidations (lazy mode):
+ * the device frees a domain when its last endpoint leaves it, so a flush of
+ * the DMA domain that runs after the switch must not reach the device. The
+ * sleep before each switch sweeps the flush queue's timer (10 ms, in
+ * jiffies) across the ATTACH_TABLE, where the race was. In strict mode the
+ * loop is plain domain switching. Every request must succeed: the driver's
+ * invalidate_errors counter stays where it was (and the suite checks that
+ * the device rejected no INVALIDATE).
+ */
+TEST_F_TIMEOUT(edu, domain_switch_pending_flush, 300)
+{
+	const long switches = env_long("EDU_DMA_SWITCHES", 96);
+	long errors = counter("invalidate_errors");
+	long att = counter("attach_table"), i;
+	struct edu_dma_test_map m;
+	uint8_t s[PAGE], got[PAGE];
+	int ret;
+
+	ASSERT_EQ(0, edu_free(self->fd, self->filler.id));
+	ASSERT_EQ(0, edu_free(self->fd, self->rx.id));
+	for (i = 0; i < switches; i++) {
+		memset(&m, 0, sizeof(m));
+		ASSERT_EQ(0, map_pattern(self, EDU_DMA_TEST_SINGLE,
+					 EDU_DMA_TEST_TO_DEVICE, PAGE, 0,
+					 (unsigned int)i, &m, NULL));
+		ASSERT_EQ(0, edu_dma(self->fd, m.iova, PAGE, 0,
+				     EDU_DMA_TEST_RAM_TO_DEV));
+		ASSERT_EQ(0, edu_free(self->fd, m.id));
+		usleep((unsigned int)(i * 331 % 13000));
+		ret = edu_domain(self->fd, EDU_DMA_TEST_DOMAIN_ATTACH);
+		if (ret == -ENODEV)
+			SKIP(return, "no paging domain for the device");
+		ASSERT_EQ(0, ret) TH_LOG("switch %ld: attach", i);
+		ASSERT_EQ(0, edu_domain(self->fd, EDU_DMA_TEST_DOMAIN_DETACH))
+			TH_LOG("switch %ld: detach", i);
+	}
+
+	/* The DMA domain still works */
+	memset(&m, 0, sizeof(m));
+	ASSERT_EQ(0, map_pattern(self, EDU_DMA_TEST_SINGLE,
+				 EDU_DMA_TEST_BIDIRECTIONAL, PAGE, 0, 77, &m, s));
+	ASSERT_EQ(0, edu_dma(self->fd, m.iova, PAGE, 0, EDU_DMA_TEST_RAM_TO_DEV));
+	memset(got, 0, sizeof(got));
+	ASSERT_EQ(0, edu_rw(self->fd, true, m.id, 0, got, PAGE));
+	ASSERT_EQ(0, edu_dma(self->fd, m.iova, PAGE, 0, EDU_DMA_TEST_DEV_TO_RAM));
+	ASSERT_EQ(0, edu_rw(self->fd, false, m.id, 0, got, PAGE));
+	EXPECT_EQ(-1, first_diff(got, s, PAGE));
+	ASSERT_EQ(0, edu_free(self->fd, m.id));
+
+	sleep_ms(100);
+	diag("%ld switches (%s): attach_table %ld -> %ld, invalidate_errors %ld -> %ld",
+	     switches, self->lazy ? "lazy" : "strict", att,
+	     counter("attach_table"), errors, counter("invalidate_errors"));
+	if (errors >= 0)
+		EXPECT_EQ(errors, counter("invalidate_errors"));
+	if (self->nested)
+		EXPECT_LE(att + 2 * switches, counter("attach_table"));
 }
 
 /* A tiny PRNG, so that a failing cycle can be replayed */

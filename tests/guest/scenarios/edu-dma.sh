@@ -49,6 +49,7 @@ boot_faults=$(sed -n 's/^faults //p' "$DBG/counters" 2>/dev/null)
 # The program's TAP, renumbered into this scenario's
 [ "${PV_EXPECT_FAULTS:-1}" = 0 ] && export EDU_DMA_NO_FAULT_REPORTS=1
 EDU_DMA_CYCLES=${PV_CYCLES:-48} EDU_DMA_FQ_WAIT_MS=${PV_FQ_WAIT_MS:-2500} \
+	EDU_DMA_SWITCHES=${PV_SWITCHES:-96} \
 	edu_dma >"$OUT" 2>&1
 rc=$?
 fold_tap "edu_dma: " "$OUT"

@@ -94,7 +94,7 @@ append="console=ttyAMA0 panic=-1 quiet pv.scenario=fullstack-l2"
 # itself (NEST-DRV-22); pv.l2_nomsi=1 falls back to INTx.
 [ "${PV_L2_NOMSI:-0}" = 1 ] && append="$append pci=nomsi"
 append="$append pv.iommu=virtio pv.sha256=${PV_SHA256:-unset} pv.seed=${PV_SEED:-1}"
-append="$append pv.expect_type=DMA pv.cycles=${PV_L2_CYCLES:-8} pv.random=64"
+append="$append pv.expect_type=DMA pv.cycles=${PV_L2_CYCLES:-8} pv.switches=${PV_L2_SWITCHES:-16} pv.random=64"
 if [ "$nested" = 1 ]; then
 	append="$append pv.expect_mode=nested"
 else

@@ -116,6 +116,7 @@ static const char * const viommu_stat_names[VIOMMU_STAT_NR] = {
 	[VIOMMU_STAT_PROBE]		= "probe",
 	[VIOMMU_STAT_INVALIDATE]	= "invalidate",
 	[VIOMMU_STAT_INV_ENTRIES]	= "inv_entries",
+	[VIOMMU_STAT_INV_ERRORS]	= "invalidate_errors",
 	[VIOMMU_STAT_FAULTS]		= "faults",
 	[VIOMMU_STAT_FALLBACKS]		= "attach_table_fallbacks",
 };
@@ -432,10 +433,12 @@ static int viommu_table_flush_locked(struct viommu_table *table)
 					   sizeof(*table->inv_tail));
 	else if (!ret)
 		ret = -EIO;
-	if (ret)
+	if (ret) {
+		viommu_stat_add(viommu, VIOMMU_STAT_INV_ERRORS, 1);
 		dev_err_ratelimited(viommu->dev,
 				    "INVALIDATE of domain %u (%u entries) failed: %d\n",
 				    vdomain->id, nr, ret);
+	}
 	return ret;
 }
 
@@ -721,38 +724,64 @@ static int viommu_table_map_msi(struct viommu_table *table,
 	return ret;
 }
 
-/* Send ATTACH_TABLE for every ID of the endpoint */
+/*
+ * Send ATTACH_TABLE for every ID of the endpoint. The device frees the
+ * previous domain when its last endpoint leaves it, so the endpoint counts
+ * change under request_lock together with the requests: a flush of the
+ * previous domain is either sent before the move or sees that the device has
+ * no such domain any more, and never reaches it as an unknown domain.
+ */
 static int viommu_table_attach(struct viommu_domain *vdomain,
 			       struct viommu_endpoint *vdev)
 {
-	int ret;
-	unsigned int i;
 	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(vdev->dev);
-	struct virtio_iommu_req_attach_table req = {
-		.head.type	= VIRTIO_IOMMU_T_ATTACH_TABLE,
-		.domain		= cpu_to_le32(vdomain->id),
-		.format		= cpu_to_le16(VIRTIO_IOMMU_TABLE_FMT_ARM_SMMUV3),
-		.arm_smmuv3	= vdomain->table->desc,
-	};
+	struct viommu_dev *viommu = vdomain->viommu;
+	struct virtio_iommu_req_attach_table *req;
+	struct scatterlist top, bottom;
+	unsigned long flags;
+	unsigned int i;
+	int ret;
 
 	ret = viommu_table_map_msi(vdomain->table, vdev);
 	if (ret)
 		return ret;
 
+	req = kzalloc_obj(*req);
+	if (!req)
+		return -ENOMEM;
+	req->head.type = VIRTIO_IOMMU_T_ATTACH_TABLE;
+	req->domain = cpu_to_le32(vdomain->id);
+	req->format = cpu_to_le16(VIRTIO_IOMMU_TABLE_FMT_ARM_SMMUV3);
+	req->arm_smmuv3 = vdomain->table->desc;
+	sg_init_one(&top, req, offsetof(typeof(*req), tail));
+	sg_init_one(&bottom, &req->tail, sizeof(req->tail));
+
 	/* The CD and the tables must be visible before the device reads them */
 	wmb();
 
-	for (i = 0; i < fwspec->num_ids; i++) {
-		req.endpoint = cpu_to_le32(fwspec->ids[i]);
-		ret = viommu_send_req_sync(vdomain->viommu, &req, sizeof(req));
-		if (ret)
-			return ret;
+	spin_lock_irqsave(&viommu->request_lock, flags);
+	for (i = 0; i < fwspec->num_ids && !ret; i++) {
+		req->endpoint = cpu_to_le32(fwspec->ids[i]);
+		memset(&req->tail, 0, sizeof(req->tail));
+		viommu_stat_add(viommu, VIOMMU_STAT_ATTACH_TABLE, 1);
+		ret = viommu_send_sg_locked(viommu, &top, &bottom);
+		if (ret > 0)
+			ret = viommu_get_req_errno(&req->tail,
+						   sizeof(req->tail));
+		else if (!ret)
+			ret = -EIO;
 	}
+	if (!ret) {
+		/* ATTACH_TABLE moved the endpoint out of its previous domain */
+		if (vdev->vdomain)
+			vdev->vdomain->nr_endpoints--;
+		vdomain->nr_endpoints++;
+	}
+	spin_unlock_irqrestore(&viommu->request_lock, flags);
+	kfree(req);
+	if (ret)
+		return ret;
 
-	/* ATTACH_TABLE moved the endpoint out of its previous domain */
-	if (vdev->vdomain)
-		vdev->vdomain->nr_endpoints--;
-	vdomain->nr_endpoints++;
 	vdev->vdomain = vdomain;
 	viommu_ep_set_mode(vdev, VIOMMU_EP_NESTED, NULL,
 			   &vdomain->table_cfg);
