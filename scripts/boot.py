@@ -323,6 +323,11 @@ def main():
     p.add_argument("--expect-trace", action="append", default=[], metavar="EVENT>=N",
                    help="fail unless the trace event count satisfies the condition "
                         "(EVENT>=N, EVENT<=N or EVENT==N)")
+    p.add_argument("--check", action="append", default=[], metavar="CMD",
+                   help="shell command run after QEMU has exited, with PV_TRACE_FILE "
+                        "(this boot's trace log) and PV_CONSOLE_LOG in its environment; "
+                        "its output is printed as diagnostics and the boot fails if it "
+                        "exits non-zero")
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--smp", type=int, default=2)
     p.add_argument("--mem", default="1G")
@@ -467,6 +472,16 @@ def main():
         if not {">=": c >= n, "<=": c <= n, "==": c == n}[op]:
             problems.append("QEMU trace event %s fired %d times, expected %s %d"
                             % (evname, c, op, n))
+
+    for check in a.check:
+        env = dict(os.environ, PV_TRACE_FILE=a.trace_file, PV_CONSOLE_LOG=console_log)
+        r = subprocess.run(check, shell=True, env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           errors="replace")
+        for line in r.stdout.splitlines():
+            print("# check: " + line)
+        if r.returncode != 0:
+            problems.append("check %r exited with status %d" % (check, r.returncode))
 
     print("# boot %s: %.1fs wall" % (name, elapsed))
     if problems and status == 0:

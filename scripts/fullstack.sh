@@ -54,7 +54,9 @@ args=(--scenario fullstack-l1 --iommu smmuv3 --disk "$IMG" --plain-device edu
 	--append "pv.l2_timeout=$L2_TIMEOUT" --timeout $((L2_TIMEOUT + 600)))
 case $mode in
 nested)
-	exec "$TOP/scripts/boot.py" "${args[@]}" --name fullstack ;;
+	# and the outer SMMUv3 fetched L2's CDs (tests/fullstack/check-outer-cd.sh)
+	exec "$TOP/scripts/boot.py" "${args[@]}" --name fullstack \
+		--trace smmuv3_get_cd --check "$TOP/tests/fullstack/check-outer-cd.sh" ;;
 mapunmap)
 	exec "$TOP/scripts/boot.py" "${args[@]}" --name fullstack-mapunmap \
 		--append pv.l2_nested=0 ;;

@@ -151,7 +151,9 @@ if [ "$nested" = 1 ]; then
 	ok $? "both endpoints were attached to nested HWPTs ($attach ATTACH_TABLE, $hattach nested HWPT attachments)"
 	# Every nested HWPT was requested (libpvb's vSTE) for the S1ContextPtr
 	# of an ATTACH_TABLE of its endpoint, and has an ID. That the host SMMU
-	# then walks L2's table is what L2's data and fault checks show.
+	# then fetches L2's CDs there is checked at the outer level
+	# (tests/fullstack/check-outer-cd.sh); that it walks L2's tables is
+	# what L2's data and fault checks show.
 	bad=0
 	for l in $(grep 'virtio_iommu_nested_host_attach' "$TRACE" | sed -n 's/.*endpoint=\([0-9]*\) .*hwpt=\([0-9]*\) S1ContextPtr=\(0x[0-9a-f]*\).*/\1,\2,\3/p'); do
 		ep=${l%%,*}; rest=${l#*,}; hwpt=${rest%%,*}; ptr=${rest#*,}
@@ -160,6 +162,10 @@ if [ "$nested" = 1 ]; then
 	done
 	[ "$bad" -eq 0 ] && [ "${hattach:-0}" -gt 0 ]
 	ok $? "each nested HWPT was requested for L2's S1ContextPtr of that endpoint"
+	# For the outer level: its SMMUv3 must fetch CDs at these addresses
+	grep 'virtio_iommu_nested_host_attach' "$TRACE" |
+		sed -n 's/.*S1ContextPtr=\(0x[0-9a-f]*\).*/\1/p' | sort -u |
+		while read -r p; do diag "L2-S1ContextPtr $p"; done
 	[ "${hinv:-0}" -ge 1 ] && ! grep 'virtio_iommu_nested_host_invalidate' "$TRACE" | grep -qv 'ret=0'
 	ok $? "L2's INVALIDATE requests reached the vIOMMU, all accepted ($hinv)"
 	[ "${hev:-0}" -ge 1 ]
