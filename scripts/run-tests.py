@@ -148,6 +148,32 @@ def suites():
                      "--expect-trace", "virtio_iommu_map>=1",
                      "--expect-trace", "virtio_iommu_unmap>=1",
                      *expect(*CLEAN, "virtio_iommu_nested_attach_table==0")], None))
+    # Driver statements: the device's x-driver-quirks (testing only) sends
+    # what a driver must tolerate (qemu-device/README.md). A TABLE_FORMAT
+    # property of an unknown format, or a short Arm SMMUv3 one, is ignored:
+    # MAP/UNMAP mode. Reserved fields and undefined bits in the property,
+    # noise in fault reports and reports with reserved bits: still nested,
+    # faults exactly as without them (edu_dma checks address and direction).
+    quirk = ["--qemu-arg=-global", "--qemu-arg=virtio-iommu-device.x-driver-quirks=%d"]
+    s.append(("drv-quirk-unknown-format", "guest",
+              boot("nested-mode", "virtio", "drv-quirk-unknown-format",
+                   quirk[0], quirk[1] % 1, "--append", "pv.expect_mode=map-unmap",
+                   "--append", "pv.expect_reason=no.Arm.SMMUv3.TABLE_FORMAT.property",
+                   *expect(*CLEAN_MAPUNMAP, "virtio_iommu_nested_probe>=1",
+                           "virtio_iommu_nested_attach_table==0")), None))
+    s.append(("drv-quirk-short-property", "guest",
+              boot("nested-mode", "virtio", "drv-quirk-short-property",
+                   quirk[0], quirk[1] % 2, "--append", "pv.expect_mode=map-unmap",
+                   "--append", "pv.expect_reason=no.Arm.SMMUv3.TABLE_FORMAT.property",
+                   "--append", "pv.expect_log=ignoring.short.Arm.SMMUv3.TABLE_FORMAT.property",
+                   *expect(*CLEAN_MAPUNMAP, "virtio_iommu_nested_probe>=1",
+                           "virtio_iommu_nested_attach_table==0")), None))
+    s.append(("drv-quirk-noise", "guest",
+              edu + ["--name", "drv-quirk-noise", quirk[0], quirk[1] % 12,
+                     "--append", "pv.expect_mode=nested", "--append", "pv.expect_type=DMA",
+                     "--expect-trace", "virtio_iommu_nested_attach_table>=1",
+                     "--expect-trace", "virtio_iommu_nested_fault>=1",
+                     *expect(*CLEAN_NESTED)], None))
     # host-backend's iommufd code against the kernel's iommufd mock
     # (CONFIG_IOMMUFD_TEST), in the guest.
     s.append(("iommufd-mock", "guest",
@@ -196,6 +222,8 @@ def existing_tests(results):
         names.add("unit:%s:%s" % (suite, test))
     for f in glob.glob(os.path.join(TOP, "tests/guest/scenarios/*.sh")):
         names.add("guest:" + os.path.basename(f)[:-3])
+    # and the guest suites by name, for a scenario run with particular options
+    names.update("guest:" + name for name, group, _, _ in suites() if group == "guest")
     for binary in glob.glob(os.path.join(QEMU_BUILD, "tests/qtest/*-test")):
         try:
             out = subprocess.run([binary, "-l"], capture_output=True, text=True, timeout=60,

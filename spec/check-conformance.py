@@ -15,8 +15,8 @@ conformance.tsv is tab-separated with the header
     id  level  side  summary  test
 level is MUST, SHOULD or MAY (a MUST NOT statement is MUST), side is device
 or driver, and test is "untested" or one or more test names separated by
-";". A test name is qtest:<path>, guest:<scenario> or
-unit:<program>:<test name>.
+";". A test name is qtest:<path>, guest:<scenario>, guest:<suite> (a
+guest suite of scripts/run-tests.py) or unit:<program>:<test name>.
 
 Named tests must exist: --tests FILE gives the list of existing tests, one
 name per line (blank lines and lines starting with "#" are ignored). Without

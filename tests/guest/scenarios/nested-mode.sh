@@ -70,6 +70,17 @@ nested | map-unmap)
 	ok $? "kernel log names the endpoint's mode"
 	;;
 esac
+# pv.expect_reason= / pv.expect_log=: grep patterns (no spaces on the
+# kernel command line: '.' for a space) for the endpoint's line in the mode
+# file and for the kernel log
+if [ -n "${PV_EXPECT_REASON:-}" ]; then
+	echo "$epline" | grep -q -- "$PV_EXPECT_REASON"
+	ok $? "the endpoint's mode line gives the reason /$PV_EXPECT_REASON/"
+fi
+if [ -n "${PV_EXPECT_LOG:-}" ]; then
+	dmesg | grep -q -- "$PV_EXPECT_LOG"
+	ok $? "the kernel log has /$PV_EXPECT_LOG/"
+fi
 type=$(cat "$pci/iommu_group/type" 2>/dev/null)
 diag "IOMMU group type: $type"
 

@@ -101,6 +101,30 @@ typedef struct VirtIOIOMMUNestedMig {
     uint8_t desc[NESTED_DESC_LEN];
 } VirtIOIOMMUNestedMig;
 
+/*
+ * x-driver-quirks: a testing property, off by default, that makes the device
+ * send what a driver must tolerate, to test driver statements of the spec
+ * (tests/guest/scenarios, suites drv-quirk-*). Some quirks make the device
+ * break one of its own rules on purpose; never use them otherwise.
+ *  PROBE_UNKNOWN: the TABLE_FORMAT property has a format no driver knows
+ *                 (NEST-DRV-06: the driver ignores it, so uses MAP/UNMAP)
+ *  PROBE_SHORT:   the Arm SMMUv3 property is 24 bytes, not 28 (NEST-DRV-07)
+ *  PROBE_NOISE:   its reserved fields and undefined bits of cd_formats,
+ *                 granules and flags are set, and 8 bytes follow the first
+ *                 32 (NEST-DRV-08: the driver nests as without them)
+ *  FAULT_NOISE:   every stage-1 fault report has undefined flags set and
+ *                 bytes 12 to 15 non-zero without FAULT_F_SSID (NEST-DRV-27,
+ *                 STD-DRV-16, STD-DRV-17), and is followed by a copy at
+ *                 another address with its reserved field not zero, which
+ *                 the driver must ignore (STD-DRV-15)
+ */
+#define NESTED_QUIRK_PROBE_UNKNOWN  (1u << 0)
+#define NESTED_QUIRK_PROBE_SHORT    (1u << 1)
+#define NESTED_QUIRK_PROBE_NOISE    (1u << 2)
+#define NESTED_QUIRK_FAULT_NOISE    (1u << 3)
+#define NESTED_QUIRK_NOISE_FLAGS    0x80000100u
+#define NESTED_QUIRK_BOGUS_OFFSET   0x40000000u
+
 struct VirtIOIOMMUNested {
     VirtIOIOMMU *s;
     bool realized;
@@ -128,6 +152,8 @@ struct VirtIOIOMMUNested {
     QLIST_HEAD(, NestedMapDom) map_doms;
     /* VFIO devices whose host MSI window is in their reserved regions */
     GHashTable *msi_windows;
+    /* x-driver-quirks: NESTED_QUIRK_* (testing the driver only) */
+    uint32_t quirks;
 };
 
 struct VirtIOIOMMUNestedDomain {
@@ -1097,6 +1123,37 @@ static bool nested_ep_caps(VirtIOIOMMU *s, IOMMUDevice *sdev,
     return true;
 }
 
+/* The TABLE_FORMAT property as x-driver-quirks alters it */
+static ssize_t nested_quirk_probe(uint32_t quirks,
+                                  struct virtio_iommu_probe_table_arm_smmuv3 *p,
+                                  uint8_t *buf, size_t free)
+{
+    size_t len = sizeof(*p);
+
+    if (quirks & NESTED_QUIRK_PROBE_UNKNOWN) {
+        p->format = cpu_to_le16(0x7f);
+    }
+    if (quirks & NESTED_QUIRK_PROBE_SHORT) {
+        len = sizeof(p->head) + 24;
+    }
+    if (quirks & NESTED_QUIRK_PROBE_NOISE) {
+        p->reserved0 = 0xa5;
+        p->reserved1 = cpu_to_le32(0xa5a5a5a5);
+        p->reserved2 = cpu_to_le32(0x5a5a5a5a);
+        p->cd_formats |= cpu_to_le32(0xfff00000);
+        p->granules |= cpu_to_le32(0xfff00000);
+        p->flags |= cpu_to_le32(0x80000000);
+        len = sizeof(*p) + 8;
+        if (free < len) {
+            return -ENOSPC;
+        }
+        memset(buf + sizeof(*p), 0xa5, 8);
+    }
+    p->head.length = cpu_to_le16(len - sizeof(p->head));
+    memcpy(buf, p, MIN(len, sizeof(*p)));
+    return len;
+}
+
 ssize_t virtio_iommu_nested_fill_probe(VirtIOIOMMU *s, IOMMUDevice *sdev,
                                        uint32_t ep_id, uint8_t *buf,
                                        size_t free)
@@ -1113,9 +1170,12 @@ ssize_t virtio_iommu_nested_fill_probe(VirtIOIOMMU *s, IOMMUDevice *sdev,
         return -ENOSPC;
     }
     pvb_arm_caps_to_probe(&caps, &prop);
-    memcpy(buf, &prop, sizeof(prop));
     trace_virtio_iommu_nested_probe(ep_id, caps.ssid_bits, caps.oas,
                                     caps.flags);
+    if (s->nst->quirks) {
+        return nested_quirk_probe(s->nst->quirks, &prop, buf, free);
+    }
+    memcpy(buf, &prop, sizeof(prop));
     return sizeof(prop);
 }
 
@@ -1603,7 +1663,7 @@ bool virtio_iommu_nested_fault_merge(VirtIOIOMMU *s,
 static void nested_report_fault(VirtIOIOMMU *s, uint32_t ep_id,
                                 const struct pvb_fault *fault)
 {
-    struct virtio_iommu_fault evt;
+    struct virtio_iommu_fault evt, plain;
 
     trace_virtio_iommu_nested_fault(ep_id, fault->address, fault->reason,
                                     fault->flags, fault->level,
@@ -1619,11 +1679,26 @@ static void nested_report_fault(VirtIOIOMMU *s, uint32_t ep_id,
         return;
     }
     s->nst->last_fault_valid = false;
+    plain = evt;
+    if (s->nst->quirks & NESTED_QUIRK_FAULT_NOISE) {
+        evt.flags |= cpu_to_le32(NESTED_QUIRK_NOISE_FLAGS);
+        if (!(evt.flags & cpu_to_le32(VIRTIO_IOMMU_FAULT_F_SSID))) {
+            memset(evt.reserved2, 0xa5, sizeof(evt.reserved2));
+        }
+    }
     if (virtio_iommu_report_fault_event(s, &evt)) {
         s->nst->stats.faults++;
     } else {
         s->nst->stats.faults_dropped++;
         trace_virtio_iommu_nested_fault_dropped(ep_id, fault->reason);
+    }
+    if (s->nst->quirks & NESTED_QUIRK_FAULT_NOISE) {
+        evt.reserved[0] = 0xa5;
+        evt.address = cpu_to_le64(fault->address ^ NESTED_QUIRK_BOGUS_OFFSET);
+        virtio_iommu_report_fault_event(s, &evt);
+        /* The next pieces of the access merge as without the quirk */
+        s->nst->last_fault = plain;
+        s->nst->last_fault_valid = true;
     }
 }
 
@@ -1833,6 +1908,9 @@ void virtio_iommu_nested_instance_init(VirtIOIOMMU *s)
                                               nested_host_dev_free);
     object_property_add(OBJECT(s), "stats", "VirtIOIOMMUStats",
                         nested_get_stats, NULL, NULL, NULL);
+    /* Testing only; set with -global virtio-iommu-device.x-driver-quirks= */
+    object_property_add_uint32_ptr(OBJECT(s), "x-driver-quirks",
+                                   &s->nst->quirks, OBJ_PROP_FLAG_READWRITE);
 }
 
 void virtio_iommu_nested_instance_finalize(VirtIOIOMMU *s)
