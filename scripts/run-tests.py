@@ -148,6 +148,17 @@ def suites():
                      "--expect-trace", "virtio_iommu_map>=1",
                      "--expect-trace", "virtio_iommu_unmap>=1",
                      *expect(*CLEAN, "virtio_iommu_nested_attach_table==0")], None))
+    # The group switched to identity and back right after DMA API unmaps
+    # (lazy: pending in the flush queue), on the stock identity-attach path.
+    s.append(("group-type-switch", "guest",
+              [os.path.join(TOP, "scripts/boot.py"), "--scenario", "group-type-switch",
+               "--iommu", "virtio", "--plain-device", "edu", "--timeout", "300",
+               "--name", "group-type-switch", "--append", "iommu.strict=0",
+               "--append", "pv.expect_mode=nested",
+               *expect(*CLEAN, "virtio_iommu_attach>=16",
+                       "virtio_iommu_nested_attach_table>=17",
+                       "virtio_iommu_nested_attach_table_reject==0",
+                       "virtio_iommu_nested_invalidate_reject==0")], None))
     # Driver statements: the device's x-driver-quirks (testing only) sends
     # what a driver must tolerate (qemu-device/README.md). A TABLE_FORMAT
     # property of an unknown format, or a short Arm SMMUv3 one, is ignored:
