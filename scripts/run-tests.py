@@ -181,6 +181,10 @@ def suites():
                            "virtio_iommu_nested_attach_table==0")), None))
     s.append(("drv-quirk-noise", "guest",
               edu + ["--name", "drv-quirk-noise", quirk[0], quirk[1] % 12,
+                     # the device says when it applied each quirk
+                     "--check", "grep -q 'x-driver-quirks: altered TABLE_FORMAT' "
+                                "\"$PV_CONSOLE_LOG\" && grep -q 'x-driver-quirks: noisy "
+                                "fault report' \"$PV_CONSOLE_LOG\"",
                      "--append", "pv.expect_mode=nested", "--append", "pv.expect_type=DMA",
                      "--expect-trace", "virtio_iommu_nested_attach_table>=1",
                      "--expect-trace", "virtio_iommu_nested_fault>=1",

@@ -389,6 +389,20 @@ static int viommu_send_sg_locked(struct viommu_dev *viommu,
 	return used;
 }
 
+/* Send a request and wait for it; its status as an errno */
+static int viommu_send_sg_sync_locked(struct viommu_dev *viommu,
+				      struct scatterlist *top_sg,
+				      struct scatterlist *tail_sg,
+				      struct virtio_iommu_req_tail *tail)
+{
+	int ret = viommu_send_sg_locked(viommu, top_sg, tail_sg);
+
+	/* Used without a status written: failed, as for other requests */
+	if (ret > 0)
+		return viommu_get_req_errno(tail, sizeof(*tail));
+	return ret ? ret : -EIO;
+}
+
 static struct virtio_iommu_inv_entry *
 viommu_table_last_inv(struct viommu_table *table)
 {
@@ -426,13 +440,8 @@ static int viommu_table_flush_locked(struct viommu_table *table)
 
 	viommu_stat_add(viommu, VIOMMU_STAT_INVALIDATE, 1);
 	viommu_stat_add(viommu, VIOMMU_STAT_INV_ENTRIES, nr);
-	ret = viommu_send_sg_locked(viommu, &table->inv_sg, &table->inv_tail_sg);
-	/* Used without a status written: failed, as for other requests */
-	if (ret > 0)
-		ret = viommu_get_req_errno(table->inv_tail,
-					   sizeof(*table->inv_tail));
-	else if (!ret)
-		ret = -EIO;
+	ret = viommu_send_sg_sync_locked(viommu, &table->inv_sg,
+					 &table->inv_tail_sg, table->inv_tail);
 	if (ret) {
 		viommu_stat_add(viommu, VIOMMU_STAT_INV_ERRORS, 1);
 		dev_err_ratelimited(viommu->dev,
@@ -764,12 +773,8 @@ static int viommu_table_attach(struct viommu_domain *vdomain,
 		req->endpoint = cpu_to_le32(fwspec->ids[i]);
 		memset(&req->tail, 0, sizeof(req->tail));
 		viommu_stat_add(viommu, VIOMMU_STAT_ATTACH_TABLE, 1);
-		ret = viommu_send_sg_locked(viommu, &top, &bottom);
-		if (ret > 0)
-			ret = viommu_get_req_errno(&req->tail,
-						   sizeof(req->tail));
-		else if (!ret)
-			ret = -EIO;
+		ret = viommu_send_sg_sync_locked(viommu, &top, &bottom,
+						 &req->tail);
 	}
 	if (!ret) {
 		/* ATTACH_TABLE moved the endpoint out of its previous domain */
